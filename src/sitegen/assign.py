@@ -1,0 +1,176 @@
+"""Stage 4: give each paper its topics and kind, each decision with the matches behind it.
+
+A rule is a list of phrases (or a regular expression) with a weight. A phrase found in the title
+counts double, because a title states what the paper is about; found in the abstract it counts
+once, a little more when repeated. A topic's score is the sum of its rules (zero if an
+exclusion matches); a parent scores at least as much as its best subtopic. A paper gets every
+top-level topic that clears the threshold and is not far behind its best one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+from .models import (
+    AssignedPaper,
+    Assignment,
+    AssignSettings,
+    Match,
+    Paper,
+    Rule,
+    Taxonomy,
+    Topic,
+)
+from .textmatch import TextIndex, compile_phrase
+
+TITLE_FACTOR = 2.0
+REPEAT_BONUS = 0.5  # per extra mention in the abstract…
+MAX_REPEATS = 3  # …counting at most this many mentions
+
+
+@cache
+def pattern_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+@dataclass
+class PaperText:
+    """A paper's title and abstract, tokenised once for all rules."""
+
+    title: TextIndex
+    abstract: TextIndex
+
+    @classmethod
+    def of(cls, paper: Paper) -> PaperText:
+        return cls(TextIndex(paper.title), TextIndex(paper.abstract))
+
+
+def _hits(rule: Rule, text: TextIndex) -> list[str]:
+    hits = [hit for p in rule.phrases for hit in text.find(compile_phrase(p))]
+    if rule.pattern:
+        hits.extend(m.group(0) for m in pattern_regex(rule.pattern).finditer(text.text))
+    return hits
+
+
+def score_rule(rule: Rule, text: PaperText) -> list[Match]:
+    """The matches of one rule, each with the points it adds."""
+    matches: list[Match] = []
+    if rule.scope in ("title", "both"):
+        title_hits = _hits(rule, text.title)
+        if title_hits:
+            matches.append(Match(title_hits[0], "title", round(rule.weight * TITLE_FACTOR, 2)))
+    if rule.scope in ("abstract", "both"):
+        hits = _hits(rule, text.abstract)
+        if hits:
+            extra = min(len(hits), MAX_REPEATS) - 1
+            points = rule.weight * (1 + REPEAT_BONUS * extra)
+            matches.append(
+                Match(hits[0], "abstract" if len(hits) == 1 else f"abstract ×{len(hits)}", round(points, 2))
+            )
+    return matches
+
+
+@dataclass(frozen=True)
+class TopicScore:
+    topic_id: str
+    score: float
+    matches: tuple[Match, ...]
+    excluded_by: str | None = None
+
+
+def score_topic(topic: Topic, text: PaperText) -> TopicScore:
+    """A topic's own score for a paper (its subtopics are scored separately)."""
+    for phrase in topic.exclude:
+        found = text.title.find(compile_phrase(phrase)) or text.abstract.find(compile_phrase(phrase))
+        if found:
+            return TopicScore(topic.id, 0.0, (), excluded_by=found[0])
+    matches = tuple(m for rule in topic.rules for m in score_rule(rule, text))
+    return TopicScore(topic.id, round(sum(m.points for m in matches), 2), matches)
+
+
+def score_tree(taxonomy: Taxonomy, text: PaperText) -> dict[str, TopicScore]:
+    """Every topic's effective score: a parent is at least as strong as its best subtopic."""
+    scores: dict[str, TopicScore] = {}
+
+    def visit(topic: Topic) -> TopicScore:
+        own = score_topic(topic, text)
+        best = own
+        for child in topic.children:
+            child_score = visit(child)
+            if child_score.score > best.score and own.excluded_by is None:
+                best = TopicScore(topic.id, child_score.score, child_score.matches)
+        scores[topic.id] = best
+        return best
+
+    for topic in taxonomy.topics:
+        visit(topic)
+    return scores
+
+
+def choose(candidates: list[TopicScore], settings: AssignSettings) -> list[TopicScore]:
+    """Topics above the threshold and within `secondary_ratio` of the best, best first."""
+    passing = sorted(
+        (c for c in candidates if c.score >= settings.threshold), key=lambda c: (-c.score, c.topic_id)
+    )
+    if not passing:
+        return []
+    floor = passing[0].score * settings.secondary_ratio
+    return [c for c in passing if c.score >= floor][: settings.max_topics]
+
+
+def assign_topics(papers: Iterable[Paper], taxonomy: Taxonomy) -> list[AssignedPaper]:
+    """Topics, subtopics and kind for every paper; a paper with no topic stays, unsorted."""
+    return [assign_paper(paper, taxonomy) for paper in papers]
+
+
+def assign_paper(paper: Paper, taxonomy: Taxonomy) -> AssignedPaper:
+    settings = taxonomy.settings
+    text = PaperText.of(paper)
+    scores = score_tree(taxonomy, text)
+    chosen = choose([scores[t.id] for t in taxonomy.topics], settings)
+    by_id = taxonomy.by_id()
+    subtopics: list[TopicScore] = []
+    for top in chosen:
+        subtopics.extend(_choose_descendants(by_id[top.topic_id], scores, settings))
+    kind, kind_reason = assign_kind(text, taxonomy)
+    return AssignedPaper(
+        paper=paper,
+        topics=tuple(_as_assignment(s) for s in chosen),
+        subtopics=tuple(_as_assignment(s) for s in subtopics),
+        kind=kind,
+        kind_reason=kind_reason,
+    )
+
+
+def _choose_descendants(
+    topic: Topic, scores: dict[str, TopicScore], settings: AssignSettings
+) -> list[TopicScore]:
+    chosen = choose([scores[c.id] for c in topic.children], settings)
+    by_id = {c.id: c for c in topic.children}
+    out = list(chosen)
+    for child in chosen:
+        out.extend(_choose_descendants(by_id[child.topic_id], scores, settings))
+    return out
+
+
+def _as_assignment(score: TopicScore) -> Assignment:
+    return Assignment(topic_id=score.topic_id, score=score.score, matches=score.matches)
+
+
+def assign_kind(text: PaperText, taxonomy: Taxonomy) -> tuple[str, str]:
+    """The kind with the highest rule score above the kind threshold, else the default."""
+    totals: dict[str, list[Match]] = {}
+    for kind_rule in taxonomy.kind_rules:
+        totals.setdefault(kind_rule.kind, []).extend(score_rule(kind_rule.rule, text))
+    ranked = sorted(
+        ((sum(m.points for m in ms), kind, ms) for kind, ms in totals.items() if ms),
+        key=lambda t: (-t[0], t[1]),
+    )
+    settings = taxonomy.settings
+    if ranked and ranked[0][0] >= settings.kind_threshold:
+        _, kind, matches = ranked[0]
+        return kind, "; ".join(str(m) for m in matches)
+    return settings.default_kind, "no kind rule matched strongly enough, so the default"

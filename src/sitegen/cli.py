@@ -1,0 +1,139 @@
+"""The `sitegen` command: parse options, call one function, print problems clearly.
+
+Invalid input ends with exit code 1 and `file:line: what is wrong — what to do`; a traceback
+is shown only with --debug.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .config import SiteConfig, load_config
+from .errors import SitegenError
+from .pipeline import BuildReport, build, load_site
+
+CONFIG_OPTION = click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    default=Path("site.yaml"),
+    show_default=True,
+    help="The survey's site.yaml.",
+)
+
+
+class SitegenGroup(click.Group):
+    """Turns a `SitegenError` into a clean message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SitegenError as exc:
+            if ctx.params.get("debug"):
+                raise
+            for problem in exc.problems:
+                click.secho(f"error: {problem}", fg="red", err=True)
+            click.echo("Nothing was written; the previous output is unchanged.", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=SitegenGroup)
+@click.version_option(__version__, prog_name="sitegen")
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+def main(debug: bool) -> None:
+    """Build a browsable, searchable website from a literature survey."""
+
+
+def _load(config_path: Path, out: Path | None = None, base_url: str | None = None) -> SiteConfig:
+    if not config_path.exists():
+        raise SitegenError.at(
+            config_path,
+            None,
+            "no site.yaml here",
+            "run sitegen in your survey's folder or pass --config PATH",
+        )
+    return load_config(config_path).with_overrides(output_dir=out, base_url=base_url)
+
+
+def _print_warnings(report: BuildReport, strict: bool) -> None:
+    if report.diagnostics.warnings:
+        click.secho(report.diagnostics.summary(), fg="yellow", err=True)
+        if strict:
+            raise SitegenError(*report.diagnostics.warnings)
+
+
+@main.command("build")
+@CONFIG_OPTION
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Output folder (default: output_dir of site.yaml)."
+)
+@click.option("--base-url", help="URL or path the site will be served from, e.g. /survey/.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--quiet", is_flag=True, help="Print only warnings and errors.")
+def build_command(
+    config_path: Path, out: Path | None, base_url: str | None, strict: bool, quiet: bool
+) -> None:
+    """Build the site into the output folder."""
+    config = _load(config_path, out, base_url)
+    report = BuildReport()
+    try:
+        build(config, report, strict=strict)
+    finally:
+        _print_warnings(report, strict=False)
+    if not quiet:
+        click.echo(f"Built {_display(config.output_dir)}: {report.summary()}")
+
+
+@main.command("check")
+@CONFIG_OPTION
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def check_command(config_path: Path, strict: bool) -> None:
+    """Validate everything without writing; list papers no topic claims."""
+    config = _load(config_path)
+    report = BuildReport()
+    site = load_site(config, report)
+    _print_warnings(report, strict)
+    unsorted = site.unsorted
+    click.echo(
+        f"OK: {len(site.papers)} papers, {len(site.taxonomy.walk())} topics, "
+        f"{len(site.pages)} pages, {len(unsorted)} unsorted."
+    )
+    if unsorted:
+        click.echo("Unsorted papers (no topic scored high enough):")
+        for paper in unsorted:
+            click.echo(f"  - {paper.slug}: {paper.paper.title}")
+
+
+@main.command("serve")
+@CONFIG_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--livereload/--no-livereload",
+    default=True,
+    show_default=True,
+    help="Reload the open page after each rebuild.",
+)
+def serve_command(config_path: Path, host: str, port: int, livereload: bool) -> None:
+    """Build, serve the site locally, and rebuild when content, templates or site.yaml change."""
+    from .serve import serve
+
+    config = _load(config_path)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.secho(
+            f"warning: serving on {host}: other machines on your network can see the preview.",
+            fg="yellow",
+            err=True,
+        )
+    serve(config, host=host, port=port, livereload=livereload)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,213 @@
+"""Stage 0: read `site.yaml` into a validated, frozen `SiteConfig`.
+
+Paths in site.yaml are relative to the folder that holds it, so a survey can be built from
+anywhere. Every problem is reported at once with its line and the closest valid key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import Problem, SitegenError
+from .yamlio import LineDict, line_of, load_yaml, unknown_key_problems
+
+CONFIG_KEYS = {
+    "title": "the survey's name, shown in every page header",
+    "description": "one or two sentences on what the survey covers (home page, feed, metadata)",
+    "base_url": "where the site will live, e.g. https://you.github.io/survey/ or /survey/",
+    "author": "who maintains the survey (feed author)",
+    "language": "language code of the pages, e.g. en",
+    "content_dir": "folder with sources/ (listings) and pages/ (Markdown)",
+    "templates_dir": "folder with the Jinja2 templates and static/ assets",
+    "output_dir": "where the built site is written",
+    "taxonomy": "the taxonomy YAML file",
+    "latest_count": "how many recent papers the home page lists",
+    "listings": "per-listing settings, e.g. the capture date of a listing",
+}
+LISTING_KEYS = {"captured": "date the listing was copied (YYYY-MM-DD): the year of dates without one"}
+
+
+@dataclass(frozen=True)
+class ListingSettings:
+    """What an editor tells sitegen about one listing file."""
+
+    captured: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Everything the build needs to know from site.yaml, with paths made absolute."""
+
+    path: Path
+    title: str
+    description: str
+    base_url: str
+    author: str
+    language: str
+    content_dir: Path
+    templates_dir: Path
+    output_dir: Path
+    taxonomy_path: Path
+    latest_count: int = 10
+    listings: dict[str, ListingSettings] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def sources_dir(self) -> Path:
+        return self.content_dir / "sources"
+
+    @property
+    def pages_dir(self) -> Path:
+        return self.content_dir / "pages"
+
+    @property
+    def static_dir(self) -> Path:
+        return self.templates_dir / "static"
+
+    def with_overrides(self, *, output_dir: Path | None = None, base_url: str | None = None) -> SiteConfig:
+        """The same config with CLI options applied (`--out`, `--base-url`)."""
+        changed = self
+        if output_dir is not None:
+            changed = replace(changed, output_dir=output_dir.resolve())
+        if base_url is not None:
+            changed = replace(changed, base_url=normalise_base_url(base_url))
+        return changed
+
+
+def normalise_base_url(value: str) -> str:
+    """Base URLs always end in '/', so joining a relative path never drops a segment."""
+    value = value.strip()
+    if not value:
+        return "/"
+    if not value.endswith("/"):
+        value += "/"
+    return value
+
+
+def load_config(path: Path) -> SiteConfig:
+    """Read and validate site.yaml; raise one `SitegenError` listing every problem."""
+    path = path.resolve()
+    data = load_yaml(path)
+    if data is None:
+        data = LineDict()
+    if not isinstance(data, dict):
+        raise SitegenError.at(
+            path, 1, "site.yaml must be a mapping of keys to values", "see the README for the keys"
+        )
+    problems = unknown_key_problems(data, CONFIG_KEYS, path, "site.yaml")
+    values = _read_values(data, path, problems)
+    if problems:
+        raise SitegenError(*problems)
+    return SiteConfig(path=path, **values)
+
+
+def _read_values(data: dict[str, Any], path: Path, problems: list[Problem]) -> dict[str, Any]:
+    root = path.parent
+
+    def text(key: str, default: str) -> str:
+        value = data.get(key, default)
+        if value is None:
+            value = default
+        if not isinstance(value, str | int | float):
+            problems.append(Problem(path, line_of(data, key), f"'{key}' must be text", CONFIG_KEYS[key]))
+            return default
+        return str(value)
+
+    def folder(key: str, default: str) -> Path:
+        return (root / text(key, default)).resolve()
+
+    title = text("title", "")
+    if not title.strip():
+        problems.append(
+            Problem(
+                path,
+                line_of(data, "title"),
+                "'title' is missing or empty",
+                "give the survey a name, e.g. title: My survey",
+            )
+        )
+    base_url = normalise_base_url(text("base_url", "/"))
+    if not (base_url.startswith("/") or urlsplit(base_url).scheme in ("http", "https")):
+        problems.append(
+            Problem(
+                path,
+                line_of(data, "base_url"),
+                f"base_url '{base_url}' is neither a path nor an http(s) URL",
+                "use e.g. /survey/ or https://you.github.io/survey/",
+            )
+        )
+    latest = data.get("latest_count", 10)
+    if not isinstance(latest, int) or isinstance(latest, bool) or latest < 0:
+        problems.append(
+            Problem(
+                path,
+                line_of(data, "latest_count"),
+                "'latest_count' must be a whole number ≥ 0",
+                "e.g. latest_count: 10",
+            )
+        )
+        latest = 10
+    return {
+        "title": title.strip(),
+        "description": text("description", "").strip(),
+        "base_url": base_url,
+        "author": text("author", "").strip(),
+        "language": text("language", "en").strip() or "en",
+        "content_dir": folder("content_dir", "content"),
+        "templates_dir": folder("templates_dir", "templates"),
+        "output_dir": folder("output_dir", "public"),
+        "taxonomy_path": (root / text("taxonomy", "content/taxonomy.yaml")).resolve(),
+        "latest_count": latest,
+        "listings": _read_listings(data.get("listings"), data, path, problems),
+    }
+
+
+def _read_listings(
+    raw: Any, data: dict[str, Any], path: Path, problems: list[Problem]
+) -> dict[str, ListingSettings]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(
+            Problem(
+                path,
+                line_of(data, "listings"),
+                "'listings' must map listing file names to settings",
+                "e.g. listings: {001.txt: {captured: 2025-12-08}}",
+            )
+        )
+        return {}
+    listings = {}
+    for name, settings in raw.items():
+        where = line_of(raw, name)
+        if not isinstance(settings, dict):
+            problems.append(
+                Problem(
+                    path,
+                    where,
+                    f"settings of listing '{name}' must be a mapping",
+                    "e.g. captured: 2025-12-08",
+                )
+            )
+            continue
+        problems.extend(unknown_key_problems(settings, LISTING_KEYS, path, f"listing '{name}'"))
+        captured = settings.get("captured")
+        if captured is not None and not isinstance(captured, dt.date):
+            problems.append(
+                Problem(
+                    path,
+                    line_of(settings, "captured"),
+                    f"'captured' of listing '{name}' is not a date",
+                    "write it as YYYY-MM-DD",
+                )
+            )
+            captured = None
+        listings[str(name)] = ListingSettings(captured=captured)
+    return listings

@@ -1,0 +1,97 @@
+"""Machine-readable outputs: papers.json (every paper, sorted or not), sitemap.xml and an Atom feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from typing import Any
+
+from .models import AssignedPaper, newest_first
+from .urls import Urls
+
+FEED_ENTRIES = 50
+ATOM_NS = "http://www.w3.org/2005/Atom"
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def papers_json(papers: Sequence[AssignedPaper], urls: Urls) -> bytes:
+    """Every paper — unsorted ones with `topics: []` — topics best first."""
+    records: list[dict[str, Any]] = [
+        {
+            "id": p.slug,
+            "title": p.paper.title,
+            "abstract": p.paper.abstract,
+            "topics": p.topic_ids,
+            "subtopics": [a.topic_id for a in p.subtopics],
+            "kind": p.kind,
+            "date": p.paper.date.isoformat() if p.paper.date else None,
+            "authors_count": p.paper.authors_count,
+            "upvotes": p.paper.upvotes,
+            "organization": p.paper.organization,
+            "url": urls.absolute(urls.paper(p.slug)),
+        }
+        for p in sorted(papers, key=lambda p: p.slug)
+    ]
+    return dump_json(records)
+
+
+def dump_json(data: Any) -> bytes:
+    """Deterministic JSON: sorted keys and no spaces, so two builds are byte-identical."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def sitemap_xml(links: Sequence[str], urls: Urls) -> bytes:
+    ET.register_namespace("", SITEMAP_NS)
+    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
+    for link in sorted(set(links)):
+        ET.SubElement(
+            ET.SubElement(root, f"{{{SITEMAP_NS}}}url"), f"{{{SITEMAP_NS}}}loc"
+        ).text = urls.absolute(link)
+    return _xml_bytes(root)
+
+
+def atom_feed(
+    papers: Sequence[AssignedPaper], urls: Urls, title: str, description: str, author: str
+) -> bytes:
+    """The newest dated papers, so a reader's feed shows what was added to the survey."""
+    dated = [p for p in sorted(papers, key=newest_first) if p.paper.date][:FEED_ENTRIES]
+    ET.register_namespace("", ATOM_NS)
+
+    def sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+        element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attrs)
+        if text is not None:
+            element.text = text
+        return element
+
+    feed = ET.Element(f"{{{ATOM_NS}}}feed")
+    sub(feed, "title", title)
+    if description:
+        sub(feed, "subtitle", description)
+    home = urls.absolute(urls.home())
+    sub(feed, "id", home)
+    sub(feed, "link", href=home)
+    sub(feed, "link", rel="self", href=urls.absolute(urls.path("feed.xml")))
+    sub(feed, "updated", _timestamp(dated[0].paper.date if dated else None))
+    sub(sub(feed, "author"), "name", author or title)
+    for paper in dated:
+        entry = sub(feed, "entry")
+        link = urls.absolute(urls.paper(paper.slug))
+        sub(entry, "title", paper.paper.title)
+        sub(entry, "id", link)
+        sub(entry, "link", href=link)
+        sub(entry, "updated", _timestamp(paper.paper.date))
+        sub(entry, "summary", paper.paper.abstract)
+        for topic in paper.topic_ids:
+            sub(entry, "category", term=topic)
+    return _xml_bytes(feed)
+
+
+def _timestamp(date: dt.date | None) -> str:
+    return f"{(date or dt.date(1970, 1, 1)).isoformat()}T00:00:00Z"
+
+
+def _xml_bytes(root: ET.Element) -> bytes:
+    ET.indent(root)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"

@@ -1,0 +1,208 @@
+"""The typed, frozen values that flow between stages.
+
+`RawPaper` (one entry of one listing) → `Paper` (merged across listings, with a slug) →
+`AssignedPaper` (with topics, each with its reasons, and a kind) → `Site` (everything a
+template needs). Stages only pass these values; none of them touches the disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+KINDS = ("method", "benchmark", "survey", "analysis", "toolkit")
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a paper entry starts: listing file and 1-based line."""
+
+    path: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path.name}:{self.line}"
+
+
+@dataclass(frozen=True)
+class RawPaper:
+    """One entry as read from one listing, before merging duplicates."""
+
+    title: str
+    abstract: str
+    source: SourceRef
+    authors_count: int | None = None
+    organization: str | None = None
+    date: dt.date | None = None
+    upvotes: int | None = None
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A distinct paper: duplicates merged, richest metadata kept, a unique slug."""
+
+    slug: str
+    title: str
+    abstract: str
+    sources: tuple[SourceRef, ...]
+    authors_count: int | None = None
+    organization: str | None = None
+    date: dt.date | None = None
+    upvotes: int | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Weighted phrases or a pattern that give a topic (or a kind) points when they match."""
+
+    weight: float
+    scope: str  # "title", "abstract" or "both"
+    phrases: tuple[str, ...] = ()
+    pattern: str | None = None
+    line: int | None = None
+
+    @property
+    def label(self) -> str:
+        return self.pattern if self.pattern else ", ".join(self.phrases)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A node of the taxonomy tree; `id` of a subtopic is `parent/child`."""
+
+    id: str
+    title: str
+    description: str
+    rules: tuple[Rule, ...] = ()
+    exclude: tuple[str, ...] = ()
+    children: tuple[Topic, ...] = ()
+    parent: str | None = None
+    line: int | None = None
+
+    @property
+    def depth(self) -> int:
+        return self.id.count("/")
+
+
+@dataclass(frozen=True)
+class KindRule:
+    kind: str
+    rule: Rule
+
+
+@dataclass(frozen=True)
+class AssignSettings:
+    """How scores become assignments: who clears the bar, and how many topics at most."""
+
+    threshold: float = 4.0
+    secondary_ratio: float = 0.5
+    max_topics: int = 3
+    kind_threshold: float = 3.0
+    default_kind: str = "method"
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    path: Path
+    topics: tuple[Topic, ...]
+    kind_rules: tuple[KindRule, ...] = ()
+    settings: AssignSettings = field(default_factory=AssignSettings)
+
+    def walk(self) -> list[Topic]:
+        """Every topic, parents before their children, in file order."""
+        out: list[Topic] = []
+
+        def visit(topic: Topic) -> None:
+            out.append(topic)
+            for child in topic.children:
+                visit(child)
+
+        for topic in self.topics:
+            visit(topic)
+        return out
+
+    def by_id(self) -> dict[str, Topic]:
+        return {t.id: t for t in self.walk()}
+
+
+@dataclass(frozen=True)
+class Match:
+    """Why a rule fired: the text that matched, where, and the points it gave."""
+
+    text: str
+    field: str
+    points: float
+
+    def __str__(self) -> str:
+        return f"“{self.text}” in {self.field} (+{self.points:g})"
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A paper's place in one topic, with the score and the matches that explain it."""
+
+    topic_id: str
+    score: float
+    matches: tuple[Match, ...]
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(str(m) for m in self.matches)
+
+
+@dataclass(frozen=True)
+class AssignedPaper:
+    paper: Paper
+    topics: tuple[Assignment, ...]  # top-level topics, best first
+    subtopics: tuple[Assignment, ...]  # `parent/child` topics, best first
+    kind: str
+    kind_reason: str
+
+    @property
+    def slug(self) -> str:
+        return self.paper.slug
+
+    @property
+    def topic_ids(self) -> list[str]:
+        return [a.topic_id for a in self.topics]
+
+
+@dataclass(frozen=True)
+class Page:
+    """A Markdown page of the survey (About, …), already rendered to safe HTML."""
+
+    slug: str
+    title: str
+    html: str
+    source: Path
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything a build renders: phase 1's result, phase 2's input."""
+
+    title: str
+    description: str
+    papers: tuple[AssignedPaper, ...]
+    taxonomy: Taxonomy
+    pages: tuple[Page, ...]
+    topic_html: dict[str, str]  # topic id → description rendered from Markdown
+
+    def in_topic(self, topic_id: str) -> list[AssignedPaper]:
+        """Papers of a topic (a top-level topic includes its subtopics' papers), newest first."""
+        if "/" in topic_id:
+            found = [p for p in self.papers if topic_id in {a.topic_id for a in p.subtopics}]
+        else:
+            found = [p for p in self.papers if topic_id in p.topic_ids]
+        return sorted(found, key=newest_first)
+
+    @property
+    def unsorted(self) -> list[AssignedPaper]:
+        return sorted((p for p in self.papers if not p.topics), key=newest_first)
+
+
+def newest_first(paper: AssignedPaper) -> tuple[int, str, str]:
+    """Sort key: dated papers newest first, undated last, then by title for a stable order."""
+    date = paper.paper.date
+    return (-date.toordinal() if date else 1, paper.paper.title.lower(), paper.slug)

@@ -1,0 +1,133 @@
+"""The one orchestrator: the order of the stages, read top to bottom.
+
+Phase 1 (`load_site`) gathers the whole site in memory and writes nothing — `sitegen check`
+stops there. Phase 2 (`render_files`) turns it into `{output path: bytes}`. Phase 3 (`publish`)
+swaps the result into the output folder atomically.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from .assign import assign_topics
+from .config import SiteConfig
+from .dedupe import merge_duplicates
+from .errors import Diagnostics, Problem, SitegenError
+from .models import Site
+from .output import check_output_dir, publish
+from .pages import load_pages, render_markdown
+from .parse import parse_listing
+from .render import copy_static, render_site
+from .sources import read_sources
+from .taxonomy import load_taxonomy
+from .urls import Urls
+
+T = TypeVar("T")
+
+
+@dataclass
+class BuildReport:
+    """What a build did: timings per stage and counts, for the one-line summary."""
+
+    timings: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - start
+
+    def timed(self, name: str, work: Callable[[], T]) -> T:
+        with self.stage(name):
+            return work()
+
+    def summary(self) -> str:
+        counts = ", ".join(f"{n} {what}" for what, n in self.counts.items())
+        stages = ", ".join(f"{name} {secs * 1000:.0f} ms" for name, secs in self.timings.items())
+        total = sum(self.timings.values())
+        return f"{counts} in {total:.2f} s ({stages})"
+
+
+def load_site(config: SiteConfig, report: BuildReport) -> Site:
+    """Phase 1: read, parse, merge, assign — the whole site in memory, nothing written."""
+    texts = report.timed("read", lambda: read_sources(config.sources_dir, config.root))
+    raw = []
+    with report.stage("parse"):
+        for source in texts:
+            settings = config.listings.get(source.path.name)
+            listing = parse_listing(source.text, source.path, settings.captured if settings else None)
+            report.diagnostics.extend(list(listing.problems))
+            raw.extend(listing.papers)
+    _check_listing_settings(config, {t.path.name for t in texts}, report.diagnostics)
+    papers = report.timed("merge", lambda: merge_duplicates(raw))
+    taxonomy = report.timed("taxonomy", lambda: load_taxonomy(config.taxonomy_path))
+    assigned = report.timed("assign", lambda: assign_topics(papers, taxonomy))
+    pages = report.timed("pages", lambda: load_pages(config.pages_dir))
+    topic_html = {t.id: render_markdown(t.description) for t in taxonomy.walk()}
+    site = Site(
+        title=config.title,
+        description=config.description,
+        papers=tuple(assigned),
+        taxonomy=taxonomy,
+        pages=tuple(pages),
+        topic_html=topic_html,
+    )
+    report.counts.update(
+        papers=len(assigned), topics=len(taxonomy.walk()), unsorted=len(site.unsorted), listings=len(texts)
+    )
+    return site
+
+
+def _check_listing_settings(config: SiteConfig, names: set[str], diagnostics: Diagnostics) -> None:
+    for name in sorted(set(config.listings) - names):
+        diagnostics.extend(
+            [
+                Problem(
+                    config.path,
+                    None,
+                    f"listings: '{name}' names no file in {config.sources_dir}",
+                    "fix the file name or remove the entry",
+                )
+            ]
+        )
+
+
+def render_files(site: Site, config: SiteConfig) -> dict[str, bytes]:
+    """Phase 2: every output file as bytes."""
+    urls = Urls(config.base_url)
+    context: dict[str, Any] = {
+        "title": config.title,
+        "description": config.description,
+        "author": config.author,
+        "language": config.language,
+        "latest_count": config.latest_count,
+        "base_url": config.base_url,
+    }
+    files = copy_static(config.static_dir)
+    for path, data in render_site(site, config.templates_dir, urls, context).items():
+        files[path] = data
+    return files
+
+
+def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = False) -> BuildReport:
+    """All three phases; on any error the previous output stays as it was.
+
+    With `strict`, warnings stop the build before anything is written.
+    """
+    report = report or BuildReport()
+    check_output_dir(config.output_dir, [config.root, config.content_dir, config.templates_dir])
+    site = load_site(config, report)
+    if strict and report.diagnostics.warnings:
+        raise SitegenError(*report.diagnostics.warnings)
+    files = report.timed("render", lambda: render_files(site, config))
+    report.counts["files"] = len(files)
+    report.timed("write", lambda: publish(files, config.output_dir))
+    return report

@@ -1,0 +1,174 @@
+"""Stage 6: render the `Site` into a mapping of output paths to bytes (nothing is written here).
+
+Jinja2 runs with autoescape on, so titles and abstracts from listings are always text, never
+markup, and with StrictUndefined, so a template typo fails the build instead of printing nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+import jinja2
+
+from .errors import SitegenError
+from .exports import atom_feed, dump_json, papers_json, sitemap_xml
+from .models import AssignedPaper, Site, Topic
+from .search import build_search_index, search_documents
+from .urls import Urls, output_file
+
+
+@dataclass(frozen=True)
+class TopicNode:
+    """A topic with what its page and the navigation need: paper count and child nodes."""
+
+    topic: Topic
+    count: int
+    children: tuple[TopicNode, ...]
+
+
+def topic_tree(site: Site) -> list[TopicNode]:
+    def node(topic: Topic) -> TopicNode:
+        return TopicNode(topic, len(site.in_topic(topic.id)), tuple(node(c) for c in topic.children))
+
+    return [node(t) for t in site.taxonomy.topics]
+
+
+def make_environment(templates_dir: Path, urls: Urls) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["urls"] = urls
+    env.filters["arxiv_search"] = lambda title: (
+        f"https://arxiv.org/search/?query={quote_plus(title)}&searchtype=title"
+    )
+    env.filters["hf_search"] = lambda title: f"https://huggingface.co/papers?q={quote_plus(title)}"
+    env.filters["longdate"] = lambda d: f"{d:%B} {d.day}, {d.year}" if d else "date unknown"
+    return env
+
+
+class Renderer:
+    """Renders each page type; collects `{output path: bytes}` and refuses to write a path twice."""
+
+    def __init__(self, site: Site, templates_dir: Path, urls: Urls, config_context: dict[str, Any]) -> None:
+        self.site = site
+        self.urls = urls
+        self.env = make_environment(templates_dir, urls)
+        self.files: dict[str, bytes] = {}
+        self.links: list[str] = []
+        by_id = site.taxonomy.by_id()
+        self.common = {
+            "site": site,
+            "config": config_context,
+            "tree": topic_tree(site),
+            "topic_titles": {tid: t.title for tid, t in by_id.items()},
+        }
+
+    def add(self, path: str, data: bytes) -> None:
+        if path in self.files:
+            raise SitegenError.at(
+                None, None, f"two outputs want the same file '{path}'", "rename one of the pages or topics"
+            )
+        self.files[path] = data
+
+    def page(self, template: str, link: str, in_sitemap: bool = True, **context: Any) -> None:
+        try:
+            html = self.env.get_template(template).render(**self.common, current=link, **context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise SitegenError.at(
+                exc.filename or template,
+                exc.lineno,
+                f"template syntax error: {exc.message}",
+                "fix the template",
+            ) from None
+        except jinja2.UndefinedError as exc:
+            raise SitegenError.at(
+                template,
+                None,
+                f"template uses something undefined: {exc.message}",
+                "check the variable names against the README",
+            ) from None
+        except jinja2.TemplateNotFound as exc:
+            raise SitegenError.at(
+                exc.name, None, "template not found", "add it to the templates folder"
+            ) from None
+        self.add(output_file(link, self.urls.base_path), html.encode("utf-8"))
+        if in_sitemap:
+            self.links.append(link)
+
+
+def render_site(
+    site: Site, templates_dir: Path, urls: Urls, config_context: dict[str, Any]
+) -> dict[str, bytes]:
+    """Every output file of the site, as bytes, keyed by its path in the output directory."""
+    r = Renderer(site, templates_dir, urls, config_context)
+    latest = sorted(site.papers, key=_latest_key)[: config_context["latest_count"]]
+    r.page("home.html", urls.home(), latest=latest)
+    for node in _walk(r.common["tree"]):
+        r.page(
+            "topic.html",
+            urls.topic(node.topic.id),
+            node=node,
+            papers=site.in_topic(node.topic.id),
+            breadcrumbs=_breadcrumbs(node.topic, site),
+            description_html=site.topic_html[node.topic.id],
+        )
+    for paper in site.papers:
+        r.page("paper.html", urls.paper(paper.slug), paper=paper)
+    for page in site.pages:
+        r.page("page.html", urls.page(page.slug), page=page)
+    r.page("unsorted.html", urls.unsorted(), papers=site.unsorted)
+    r.page("search.html", urls.search())
+    r.page("404.html", urls.path("404.html"), in_sitemap=False)
+    _add_data_files(r, site, urls, config_context)
+    return r.files
+
+
+def _add_data_files(r: Renderer, site: Site, urls: Urls, config: dict[str, Any]) -> None:
+    papers = site.papers
+    r.add("search-index.json", dump_json(build_search_index(papers)))
+    r.add("search-docs.json", dump_json(search_documents(papers, urls.paper)))
+    r.add("papers.json", papers_json(papers, urls))
+    r.add("sitemap.xml", sitemap_xml(r.links, urls))
+    r.add("feed.xml", atom_feed(papers, urls, site.title, site.description, config["author"]))
+    r.add(".nojekyll", b"")
+
+
+def _latest_key(paper: AssignedPaper) -> tuple[int, str]:
+    date = paper.paper.date
+    return (-date.toordinal() if date else 1, paper.slug)
+
+
+def _walk(nodes: list[TopicNode] | tuple[TopicNode, ...]) -> list[TopicNode]:
+    out: list[TopicNode] = []
+    for node in nodes:
+        out.append(node)
+        out.extend(_walk(node.children))
+    return out
+
+
+def _breadcrumbs(topic: Topic, site: Site) -> list[Topic]:
+    by_id = site.taxonomy.by_id()
+    trail = []
+    current: Topic | None = topic
+    while current is not None:
+        trail.append(current)
+        current = by_id.get(current.parent) if current.parent else None
+    return list(reversed(trail))
+
+
+def copy_static(static_dir: Path) -> dict[str, bytes]:
+    """The theme's static files (CSS, JS, vendored lunr.js) under `assets/`."""
+    if not static_dir.is_dir():
+        return {}
+    return {
+        "assets/" + path.relative_to(static_dir).as_posix(): path.read_bytes()
+        for path in sorted(static_dir.rglob("*"))
+        if path.is_file()
+    }

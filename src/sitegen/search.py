@@ -1,0 +1,50 @@
+"""Build the search index at build time with Python's lunr, for lunr.js to load in the browser.
+
+Titles are boosted over abstracts so a paper named after the query ranks above one that only
+mentions it. Knows nothing of templates: it returns JSON-ready data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lunr import lunr
+
+from .models import AssignedPaper
+
+TITLE_BOOST = 10
+EXCERPT_CHARS = 240
+
+
+def build_search_index(papers: Sequence[AssignedPaper]) -> dict[str, Any]:
+    """A serialized Lunr index whose refs are paper slugs (what `lunr.Index.load` accepts)."""
+    documents = [{"id": p.slug, "title": p.paper.title, "abstract": p.paper.abstract} for p in papers]
+    index = lunr(
+        ref="id",
+        fields=[{"field_name": "title", "boost": TITLE_BOOST}, {"field_name": "abstract", "boost": 1}],
+        documents=documents,
+    )
+    return index.serialize()
+
+
+def search_documents(papers: Sequence[AssignedPaper], paper_url: Any) -> dict[str, dict[str, Any]]:
+    """What the search page shows for a hit, keyed by slug: small, so the page loads fast."""
+    return {
+        p.slug: {
+            "title": p.paper.title,
+            "url": paper_url(p.slug),
+            "excerpt": _excerpt(p.paper.abstract),
+            "date": p.paper.date.isoformat() if p.paper.date else None,
+            "topics": p.topic_ids,
+            "kind": p.kind,
+        }
+        for p in papers
+    }
+
+
+def _excerpt(text: str) -> str:
+    if len(text) <= EXCERPT_CHARS:
+        return text
+    cut = text[:EXCERPT_CHARS].rsplit(" ", 1)[0]
+    return cut + "…"

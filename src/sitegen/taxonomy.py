@@ -1,0 +1,243 @@
+"""Stage 3: read and validate the taxonomy YAML into a `Taxonomy` tree.
+
+The taxonomy is the editor's main lever, so every mistake is reported at once with its line:
+unknown keys (with the closest valid one), duplicate ids, empty titles, bad rules.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, SitegenError
+from .models import KINDS, AssignSettings, KindRule, Rule, Taxonomy, Topic
+from .yamlio import line_of, load_yaml, unknown_key_problems
+
+TOP_KEYS = ("settings", "kinds", "topics")
+TOPIC_KEYS = ("id", "title", "description", "rules", "exclude", "children")
+RULE_KEYS = ("phrases", "pattern", "weight", "in")
+KIND_RULE_KEYS = ("kind", *RULE_KEYS)
+KINDS_KEYS = ("default", "threshold", "rules")
+SETTINGS_KEYS = ("threshold", "secondary_ratio", "max_topics")
+SCOPES = ("title", "abstract", "both")
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class _Reader:
+    """Walks the YAML, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+        self.seen_ids: dict[str, int | None] = {}
+
+    def problem(self, where: Any, key: str | None, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.path, line_of(where, key), message, hint))
+
+    def keys(self, mapping: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
+        self.problems.extend(unknown_key_problems(mapping, allowed, self.path, what))
+
+    def number(self, mapping: dict[str, Any], key: str, default: float, what: str) -> float:
+        value = mapping.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.problem(mapping, key, f"'{key}' of {what} must be a number", f"e.g. {key}: {default}")
+            return default
+        return float(value)
+
+    def text_list(self, mapping: dict[str, Any], key: str, what: str) -> tuple[str, ...]:
+        value = mapping.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+            self.problem(
+                mapping, key, f"'{key}' of {what} must be a list of phrases", f"e.g. {key}: [lora, adapter]"
+            )
+            return ()
+        phrases = tuple(str(v).strip() for v in value)
+        if any(not p for p in phrases):
+            self.problem(mapping, key, f"'{key}' of {what} has an empty phrase", "remove it")
+        return tuple(p for p in phrases if p)
+
+    def rule(self, raw: Any, allowed: tuple[str, ...], what: str) -> Rule | None:
+        if not isinstance(raw, dict):
+            self.problem(
+                raw, None, f"a rule of {what} must be a mapping", "e.g. - phrases: [lora]\n    weight: 3"
+            )
+            return None
+        self.keys(raw, allowed, f"a rule of {what}")
+        phrases = self.text_list(raw, "phrases", what)
+        pattern = raw.get("pattern")
+        if pattern is not None:
+            try:
+                re.compile(str(pattern))
+            except re.error as exc:
+                self.problem(
+                    raw, "pattern", f"invalid pattern in {what}: {exc}", "fix the regular expression"
+                )
+                pattern = None
+        if not phrases and pattern is None and "pattern" not in raw:
+            self.problem(
+                raw, None, f"a rule of {what} has neither 'phrases' nor 'pattern'", "give it one of them"
+            )
+            return None
+        scope = raw.get("in", "both")
+        if scope not in SCOPES:
+            self.problem(raw, "in", f"'in: {scope}' in {what}", f"use one of: {', '.join(SCOPES)}")
+            scope = "both"
+        weight = self.number(raw, "weight", 1.0, f"a rule of {what}")
+        return Rule(
+            weight=weight,
+            scope=scope,
+            phrases=phrases,
+            pattern=str(pattern) if pattern is not None else None,
+            line=line_of(raw),
+        )
+
+    def topic(self, raw: Any, parent: str | None) -> Topic | None:
+        if not isinstance(raw, dict):
+            self.problem(
+                raw, None, "a topic must be a mapping with id and title", "e.g. - id: peft\n  title: PEFT"
+            )
+            return None
+        self.keys(raw, TOPIC_KEYS, "a topic")
+        topic_id = self.topic_id(raw, parent)
+        what = f"topic '{topic_id}'"
+        title = raw.get("title")
+        if not isinstance(title, str) or not title.strip():
+            self.problem(
+                raw, "title" if "title" in raw else None, f"{what} has an empty title", "give it a title: …"
+            )
+            title = ""
+        description = raw.get("description") or ""
+        if not isinstance(description, str):
+            self.problem(raw, "description", f"the description of {what} must be text", "write Markdown text")
+            description = ""
+        rules = self.rule_list(raw, what)
+        children_raw = raw.get("children") or []
+        if not isinstance(children_raw, list):
+            self.problem(
+                raw, "children", f"'children' of {what} must be a list of topics", "start each with - id:"
+            )
+            children_raw = []
+        children = tuple(t for t in (self.topic(c, topic_id) for c in children_raw) if t)
+        return Topic(
+            id=topic_id,
+            title=title.strip(),
+            description=description.strip(),
+            rules=rules,
+            exclude=self.text_list(raw, "exclude", what),
+            children=children,
+            parent=parent,
+            line=line_of(raw),
+        )
+
+    def topic_id(self, raw: dict[str, Any], parent: str | None) -> str:
+        value = str(raw.get("id") or "").strip()
+        if parent and value.startswith(parent + "/"):
+            value = value[len(parent) + 1 :]
+        if not _ID.match(value):
+            self.problem(
+                raw,
+                "id" if "id" in raw else None,
+                f"topic id '{value}' is not valid",
+                "use lowercase letters, digits and hyphens, e.g. id: preference-alignment",
+            )
+        full = f"{parent}/{value}" if parent else value
+        line = line_of(raw, "id")
+        if full in self.seen_ids:
+            self.problem(
+                raw,
+                "id",
+                f"duplicate topic id '{full}' (first at line {self.seen_ids[full]})",
+                "give each topic its own id",
+            )
+        else:
+            self.seen_ids[full] = line
+        return full
+
+    def rule_list(self, raw: dict[str, Any], what: str) -> tuple[Rule, ...]:
+        rules_raw = raw.get("rules") or []
+        if not isinstance(rules_raw, list):
+            self.problem(raw, "rules", f"'rules' of {what} must be a list", "start each rule with - phrases:")
+            return ()
+        return tuple(r for r in (self.rule(x, RULE_KEYS, what) for x in rules_raw) if r)
+
+    def kinds(self, raw: Any) -> tuple[tuple[KindRule, ...], str, float]:
+        if raw is None:
+            return (), "method", 3.0
+        if not isinstance(raw, dict):
+            self.problem(raw, None, "'kinds' must be a mapping", "with default, threshold and rules")
+            return (), "method", 3.0
+        self.keys(raw, KINDS_KEYS, "kinds")
+        default = raw.get("default", "method")
+        if default not in KINDS:
+            self.problem(
+                raw, "default", f"unknown default kind '{default}'", f"use one of: {', '.join(KINDS)}"
+            )
+            default = "method"
+        rules = []
+        for entry in raw.get("rules") or []:
+            rule = self.rule(entry, KIND_RULE_KEYS, "kinds")
+            kind = entry.get("kind") if isinstance(entry, dict) else None
+            if kind not in KINDS:
+                self.problem(
+                    entry,
+                    "kind" if isinstance(entry, dict) and "kind" in entry else None,
+                    f"unknown kind '{kind}'",
+                    f"use one of: {', '.join(KINDS)}",
+                )
+            elif rule:
+                rules.append(KindRule(kind, rule))
+        return tuple(rules), default, self.number(raw, "threshold", 3.0, "kinds")
+
+    def settings(self, raw: Any) -> AssignSettings:
+        if raw is None:
+            return AssignSettings()
+        if not isinstance(raw, dict):
+            self.problem(raw, None, "'settings' must be a mapping", f"keys: {', '.join(SETTINGS_KEYS)}")
+            return AssignSettings()
+        self.keys(raw, SETTINGS_KEYS, "settings")
+        base = AssignSettings()
+        max_topics = int(self.number(raw, "max_topics", base.max_topics, "settings"))
+        return AssignSettings(
+            threshold=self.number(raw, "threshold", base.threshold, "settings"),
+            secondary_ratio=self.number(raw, "secondary_ratio", base.secondary_ratio, "settings"),
+            max_topics=max(1, max_topics),
+        )
+
+
+def load_taxonomy(path: Path) -> Taxonomy:
+    """Read the taxonomy file; raise one `SitegenError` that lists every problem in it."""
+    data = load_yaml(path)
+    return build_taxonomy(data, path)
+
+
+def build_taxonomy(data: Any, path: Path) -> Taxonomy:
+    reader = _Reader(path)
+    if not isinstance(data, dict) or not data.get("topics"):
+        raise SitegenError.at(
+            path,
+            line_of(data),
+            "the taxonomy has no topics",
+            "add a 'topics:' list, each with an id and a title (see the README)",
+        )
+    reader.keys(data, TOP_KEYS, "the taxonomy")
+    topics_raw = data["topics"]
+    if not isinstance(topics_raw, list):
+        raise SitegenError.at(
+            path, line_of(data, "topics"), "'topics' must be a list", "start each topic with - id:"
+        )
+    topics = tuple(t for t in (reader.topic(raw, None) for raw in topics_raw) if t)
+    kind_rules, default_kind, kind_threshold = reader.kinds(data.get("kinds"))
+    settings = reader.settings(data.get("settings"))
+    if reader.problems:
+        raise SitegenError(*reader.problems)
+    settings = AssignSettings(
+        threshold=settings.threshold,
+        secondary_ratio=settings.secondary_ratio,
+        max_topics=settings.max_topics,
+        kind_threshold=kind_threshold,
+        default_kind=default_kind,
+    )
+    return Taxonomy(path=path, topics=topics, kind_rules=kind_rules, settings=settings)

@@ -1,0 +1,83 @@
+"""Fast phrase matching over a paper's words, shared by topic and kind rules.
+
+A text is split once into lowercase word tokens; a phrase matches a run of consecutive tokens
+or, for a multi-word phrase, the same words written as one ("fine-tuning", "fine tuning" and
+"finetuning" are one phrase). A trailing '*' lets the last word have any ending. Looking
+phrases up in a token index is far cheaper than running one regular expression per phrase
+over every abstract.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    words: tuple[str, ...]
+    wildcard: bool
+    joined: str  # the words written as one: "finetuning"
+
+
+@cache
+def compile_phrase(phrase: str) -> Phrase:
+    text = phrase.strip()
+    words = tuple(_WORD.findall(text.lower()))
+    return Phrase(words, text.endswith("*"), "".join(words))
+
+
+@dataclass
+class TextIndex:
+    """Lowercase tokens of one text with their character spans, indexed for phrase look-ups."""
+
+    text: str
+    tokens: list[str] = field(init=False)
+    spans: list[tuple[int, int]] = field(init=False)
+    positions: dict[str, list[int]] = field(init=False)
+    vocabulary: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        found = list(_WORD.finditer(self.text))
+        self.tokens = [m.group(0).lower() for m in found]
+        self.spans = [m.span() for m in found]
+        self.positions = {}
+        for i, token in enumerate(self.tokens):
+            self.positions.setdefault(token, []).append(i)
+        self.vocabulary = sorted(self.positions)
+
+    def _starts(self, word: str, prefix: bool) -> list[int]:
+        if not prefix:
+            return self.positions.get(word, [])
+        out: list[int] = []
+        i = bisect.bisect_left(self.vocabulary, word)
+        while i < len(self.vocabulary) and self.vocabulary[i].startswith(word):
+            out.extend(self.positions[self.vocabulary[i]])
+            i += 1
+        return sorted(out)
+
+    def find(self, phrase: Phrase) -> list[str]:
+        """Every occurrence of the phrase, as written in the text, in order."""
+        words = phrase.words
+        if not words:
+            return []
+        if not phrase.wildcard and words[0] not in self.positions and phrase.joined not in self.positions:
+            return []  # the common case, decided by two dict look-ups
+        hits: list[tuple[int, int]] = []
+        last = len(words) - 1
+        for start in self._starts(words[0], phrase.wildcard and last == 0):
+            end = start + last
+            if end >= len(self.tokens):
+                continue
+            middle_ok = all(self.tokens[start + k] == words[k] for k in range(1, last))
+            tail = self.tokens[end]
+            tail_ok = last == 0 or (tail.startswith(words[last]) if phrase.wildcard else tail == words[last])
+            if middle_ok and tail_ok:
+                hits.append((self.spans[start][0], self.spans[end][1]))
+        if last > 0:  # the words written together: "finetuning"
+            hits.extend(self.spans[i] for i in self._starts(phrase.joined, phrase.wildcard))
+        return [self.text[a:b] for a, b in sorted(set(hits))]

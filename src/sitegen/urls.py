@@ -1,0 +1,59 @@
+"""Every link and every output path of the site, in one place, honouring `base_url`.
+
+Links are root-relative paths under the base path (`/survey/papers/x/`), so one build works
+wherever the base says; sitemap and feed need absolute URLs, which only a base with a host gives.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+
+class Urls:
+    """Maps site objects to link paths (for templates) and output file paths (for writing)."""
+
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        self.base_url = base_url
+        self.base_path = parts.path if parts.path.endswith("/") else parts.path + "/"
+        self.origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme else ""
+
+    def path(self, relative: str = "") -> str:
+        return self.base_path + quote(relative.lstrip("/"), safe="/#?=&")
+
+    def home(self) -> str:
+        return self.path("")
+
+    def topic(self, topic_id: str) -> str:
+        return self.path(f"topics/{topic_id}/")
+
+    def paper(self, slug: str) -> str:
+        return self.path(f"papers/{slug}/")
+
+    def page(self, slug: str) -> str:
+        return self.path(f"{slug}/")
+
+    def search(self) -> str:
+        return self.path("search/")
+
+    def unsorted(self) -> str:
+        return self.path("unsorted/")
+
+    def asset(self, name: str) -> str:
+        return self.path(f"assets/{name}")
+
+    def absolute(self, link: str) -> str:
+        """An absolute URL when base_url has a host, else the path (the best that can be said)."""
+        return self.origin + link
+
+    @property
+    def has_host(self) -> bool:
+        return bool(self.origin)
+
+
+def output_file(link_path: str, base_path: str) -> str:
+    """The file a link path is served from: `/base/papers/x/` → `papers/x/index.html`."""
+    relative = link_path[len(base_path) :] if link_path.startswith(base_path) else link_path.lstrip("/")
+    if relative == "" or relative.endswith("/"):
+        return relative + "index.html"
+    return relative

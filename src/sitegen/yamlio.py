@@ -1,0 +1,109 @@
+"""Safe YAML loading that remembers where every mapping and key came from.
+
+Editors make mistakes in YAML; an error is only useful when it says `file:line`. The loader
+returns ordinary dicts and lists, but each mapping is a `LineDict` that knows its own line and
+the line of each key.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem, SitegenError
+
+
+class LineDict(dict[str, Any]):
+    """A dict from YAML that knows the line of the mapping and of each of its keys."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings become `LineDict`s and which rejects duplicate keys."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    mapping = LineDict()
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            key = str(key)
+        line = key_node.start_mark.line + 1
+        if key in mapping:
+            raise SitegenError.at(
+                loader.name,
+                line,
+                f"duplicate key '{key}' (first at line {mapping.key_lines[key]})",
+                "keep one of them",
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = line
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse a YAML file, turning syntax errors into `file:line` messages."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SitegenError.at(path, None, "file not found", "create it or fix the path") from None
+    except UnicodeDecodeError as exc:
+        raise SitegenError.at(
+            path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})", "save it as UTF-8"
+        ) from None
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, path: Path | str) -> Any:
+    loader = _LineLoader(text)
+    loader.name = str(path)
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or exc.context or "invalid YAML"
+        raise SitegenError.at(
+            path, line, f"YAML syntax error: {what}", "check indentation, colons and quotes"
+        ) from None
+    except yaml.YAMLError as exc:
+        raise SitegenError.at(path, None, f"YAML error: {exc}", "fix the YAML syntax") from None
+    finally:
+        loader.dispose()
+
+
+def line_of(value: Any, key: str | None = None) -> int | None:
+    """The line of a mapping (or of one of its keys), when the value came from YAML."""
+    if isinstance(value, LineDict):
+        return value.line_of(key) if key else value.line
+    return None
+
+
+def unknown_key_problems(
+    mapping: dict[str, Any], allowed: Iterable[str], path: Path | str, what: str
+) -> list[Problem]:
+    """One problem per unknown key, suggesting the closest valid key."""
+    allowed = list(allowed)
+    problems = []
+    for key in mapping:
+        if key in allowed:
+            continue
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(allowed)}"
+        problems.append(Problem(path, line_of(mapping, key), f"unknown key '{key}' in {what}", hint))
+    return problems
