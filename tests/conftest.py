@@ -1,0 +1,121 @@
+"""Shared fixtures: scratch projects written from strings, the default survey built once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sitegen.config import load_config
+from sitegen.pipeline import build
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+MINIMAL_TAXONOMY = """\
+topics:
+  - id: peft
+    title: Parameter-efficient fine-tuning
+    description: LoRA, adapters and friends.
+    rules:
+      - phrases: [lora, adapter*]
+        weight: 3
+  - id: alignment
+    title: Preference alignment
+    description: RLHF and DPO.
+    rules:
+      - phrases: [rlhf, dpo, preference]
+        weight: 3
+"""
+
+MINIMAL_LISTING = """\
+Get trending papers in your email inbox!
+
+Subscribe
+
+LoRA Tricks for Everyone
+
+We study low-rank adapters. LoRA is great and LoRA is cheap.
+
+DPO Without Tears
+
+Direct preference optimization (DPO) aligns models with preference data.
+"""
+
+
+def write_files(root: Path, files: dict[str, str | bytes]) -> None:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content), encoding="utf-8")
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> Callable[..., Path]:
+    """A scratch survey in tmp_path: site.yaml, a taxonomy, a listing and the real templates."""
+
+    def make(files: dict[str, str | bytes] | None = None, templates: bool = True) -> Path:
+        project = tmp_path / "project"
+        project.mkdir(exist_ok=True)
+        defaults: dict[str, str | bytes] = {
+            "site.yaml": "title: Test survey\ndescription: A small survey.\nbase_url: /\n",
+            "content/taxonomy.yaml": MINIMAL_TAXONOMY,
+            "content/sources/listing.txt": MINIMAL_LISTING,
+            "content/pages/about.md": "# About\n\nThis is a *test* survey.\n",
+        }
+        defaults.update(files or {})
+        write_files(project, {k: v for k, v in defaults.items() if v is not None})
+        if templates and not (project / "templates").exists():
+            shutil.copytree(ROOT / "templates", project / "templates")
+        return project
+
+    return make
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def default_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's own survey, built once at the root path `/`."""
+    out = tmp_path_factory.mktemp("default") / "public"
+    build(load_config(ROOT / "site.yaml").with_overrides(output_dir=out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def project_path_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same survey built for a GitHub project path, `/survey/`."""
+    out = tmp_path_factory.mktemp("project-path") / "public"
+    build(load_config(ROOT / "site.yaml").with_overrides(output_dir=out, base_url="/survey/"))
+    return out
+
+
+def require_chromium() -> str:
+    """Chromium's path; skip locally when it is missing, but never in CI."""
+    if CHROMIUM:
+        return CHROMIUM
+    if os.environ.get("CI"):
+        pytest.fail("Chromium is required in CI (apt-get install chromium)")
+    pytest.skip("Chromium is not installed (apt-get install chromium) — browser test skipped locally")
+    raise AssertionError("unreachable")
+
+
+def require_node() -> str:
+    node = shutil.which("node")
+    if node:
+        return node
+    if os.environ.get("CI"):
+        pytest.fail("Node.js is required in CI to run lunr.js")
+    pytest.skip("Node.js is not installed — lunr.js test skipped locally")
+    raise AssertionError("unreachable")

@@ -1,0 +1,98 @@
+"""Rule matching, thresholds, subtopics and kinds — each decision with its reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sitegen.assign import assign_paper
+from sitegen.models import AssignSettings, KindRule, Paper, Rule, SourceRef, Taxonomy, Topic
+from sitegen.textmatch import TextIndex, compile_phrase
+
+
+def paper(title: str, abstract: str = "") -> Paper:
+    return Paper(slug="p", title=title, abstract=abstract, sources=(SourceRef(Path("a.txt"), 1),))
+
+
+def rule(*phrases: str, weight: float = 3, scope: str = "both", pattern: str | None = None) -> Rule:
+    return Rule(weight=weight, scope=scope, phrases=phrases, pattern=pattern)
+
+
+def taxonomy(*topics: Topic, kinds: tuple[KindRule, ...] = (), **settings) -> Taxonomy:
+    return Taxonomy(path=Path("t.yaml"), topics=topics, kind_rules=kinds, settings=AssignSettings(**settings))
+
+
+PEFT = Topic(id="peft", title="PEFT", description="", rules=(rule("lora", "adapter*"),))
+ALIGN = Topic(id="align", title="Alignment", description="", rules=(rule("dpo", "preference"),))
+
+
+def test_phrases_match_whole_words_hyphen_variants_and_wildcards() -> None:
+    text = TextIndex("Fine tuning, finetuning and fine-tuning with Adapters; floral is not LoRA-ish.")
+    assert text.find(compile_phrase("fine-tuning")) == ["Fine tuning", "finetuning", "fine-tuning"]
+    assert text.find(compile_phrase("adapter*")) == ["Adapters"]
+    assert text.find(compile_phrase("lora")) == ["LoRA"]
+    assert text.find(compile_phrase("flora")) == []
+    assert text.find(compile_phrase("ada")) == []
+
+
+def test_title_counts_double_and_repeats_in_the_abstract_add_a_little() -> None:
+    result = assign_paper(paper("LoRA at scale", "LoRA, LoRA and LoRA again, LoRA."), taxonomy(PEFT))
+    (assignment,) = result.topics
+    assert assignment.topic_id == "peft"
+    assert assignment.score == 6 + 3 * (1 + 0.5 * 2)
+    assert assignment.reason == "“LoRA” in title (+6); “LoRA” in abstract ×4 (+6)"
+
+
+def test_below_threshold_is_unsorted_and_kept() -> None:
+    result = assign_paper(
+        paper("Something else", "It mentions an adapter once."), taxonomy(PEFT, threshold=4)
+    )
+    assert result.topics == ()
+    assert result.paper.title == "Something else"
+
+
+def test_secondary_topics_need_a_share_of_the_best_score() -> None:
+    both = paper("LoRA for DPO", "LoRA adapters, more LoRA, and DPO pairs.")
+    assert [a.topic_id for a in assign_paper(both, taxonomy(PEFT, ALIGN)).topics] == ["peft", "align"]
+    weak_second = paper("LoRA adapters", "LoRA adapters, LoRA everywhere, with one DPO run.")
+    result = assign_paper(weak_second, taxonomy(PEFT, ALIGN, threshold=1, secondary_ratio=0.5))
+    assert [a.topic_id for a in result.topics] == ["peft"]
+
+
+def test_scope_limits_a_rule_to_one_field() -> None:
+    title_only = Topic(id="t", title="T", description="", rules=(rule("code", scope="title"),))
+    assert assign_paper(paper("Plain title", "Our code is available."), taxonomy(title_only)).topics == ()
+    assert assign_paper(paper("Code models", ""), taxonomy(title_only)).topics[0].score == 6
+
+
+def test_exclusion_zeroes_a_topic() -> None:
+    guarded = Topic(id="peft", title="PEFT", description="", rules=(rule("lora"),), exclude=("unlearning",))
+    assert assign_paper(paper("LoRA unlearning"), taxonomy(guarded)).topics == ()
+
+
+def test_patterns_are_case_sensitive_regular_expressions() -> None:
+    topic = Topic(id="r", title="R", description="", rules=(rule(pattern=r"\bRL\b"),))
+    assert assign_paper(paper("RL for math"), taxonomy(topic)).topics[0].reason == "“RL” in title (+6)"
+    assert assign_paper(paper("rl for math"), taxonomy(topic)).topics == ()
+
+
+def test_a_parent_is_as_strong_as_its_best_subtopic_and_both_are_kept() -> None:
+    child = Topic(id="align/dpo", title="DPO", description="", rules=(rule("dpo"),), parent="align")
+    parent = Topic(
+        id="align", title="Alignment", description="", rules=(rule("alignment", weight=1),), children=(child,)
+    )
+    result = assign_paper(paper("DPO done right"), taxonomy(parent))
+    assert [a.topic_id for a in result.topics] == ["align"]
+    assert [a.topic_id for a in result.subtopics] == ["align/dpo"]
+    assert result.topics[0].reason == "“DPO” in title (+6)"
+
+
+def test_kind_rules_pick_the_best_kind_or_the_default() -> None:
+    kinds = (
+        KindRule("survey", rule("survey", scope="title")),
+        KindRule("benchmark", rule("benchmark", scope="title")),
+    )
+    tax = taxonomy(PEFT, kinds=kinds)
+    assert assign_paper(paper("A Survey of LoRA"), tax).kind == "survey"
+    assert assign_paper(paper("A Survey of LoRA"), tax).kind_reason == "“Survey” in title (+6)"
+    assert assign_paper(paper("LoRA Bench: a benchmark"), tax).kind == "benchmark"
+    assert assign_paper(paper("LoRA again"), tax).kind == "method"

@@ -1,0 +1,108 @@
+"""The search page in real headless Chromium: type a query, see the paper."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import require_chromium
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+pytestmark = pytest.mark.browser
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(default_site: Path) -> Iterator[str]:
+    handler = functools.partial(QuietHandler, directory=str(default_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    executable = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, site_url: str) -> Iterator[object]:
+    context = browser.new_context()
+    page = context.new_page()
+    page.external_requests = []  # type: ignore[attr-defined]
+    page.console_errors = []  # type: ignore[attr-defined]
+    page.on("request", lambda r: None if r.url.startswith(site_url) else page.external_requests.append(r.url))
+    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+    yield page
+    context.close()
+
+
+def test_typing_a_query_shows_the_matching_paper(page, site_url: str, default_site: Path) -> None:
+    papers = json.loads((default_site / "papers.json").read_text(encoding="utf-8"))
+    target = next(p for p in papers if p["title"].startswith("LoRA vs Full Fine-tuning"))
+    page.goto(f"{site_url}/search/")
+    page.wait_for_selector("#search-form.ready")
+    page.fill("#search-input", "illusion equivalence")
+    first = page.locator("#search-results li a").first
+    first.wait_for()
+    assert first.inner_text() == target["title"]
+    assert "paper matches" in page.inner_text("#search-status")
+    assert "q=illusion+equivalence" in page.url or "q=illusion%20equivalence" in page.url
+    first.click()
+    page.wait_for_url(f"**/papers/{target['id']}/")
+    assert page.locator("h1").inner_text() == target["title"]
+    assert page.external_requests == [] and page.console_errors == []
+
+
+def test_a_shared_query_url_runs_the_search(page, site_url: str) -> None:
+    page.goto(f"{site_url}/search/?q=unlearning")
+    page.wait_for_selector("#search-results li")
+    assert page.input_value("#search-input") == "unlearning"
+    assert page.locator("#search-results li").count() > 20
+
+
+def test_no_match_gives_a_helpful_message(page, site_url: str) -> None:
+    page.goto(f"{site_url}/search/?q=zzxqvw")
+    page.wait_for_selector("#search-form.ready")
+    assert "No paper matches" in page.inner_text("#search-status")
+    assert page.locator("#search-results li").count() == 0
+
+
+def test_home_topic_and_paper_pages_render_without_errors(page, site_url: str) -> None:
+    page.goto(f"{site_url}/")
+    assert page.locator("h1").inner_text().startswith("Fine-Tuning")
+    page.click("#topics a[href='/topics/preference-alignment/']")
+    page.wait_for_url("**/topics/preference-alignment/")
+    assert page.locator("h1").inner_text() == "Preference alignment"
+    page.locator("ol.papers li a.paper-title").first.click()
+    page.wait_for_url("**/papers/**")
+    assert page.locator("text=because").count() >= 1
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.external_requests == [] and page.console_errors == []

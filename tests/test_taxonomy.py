@@ -1,0 +1,143 @@
+"""Taxonomy validation: every mistake reported with file and line, in the editor's words."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sitegen.errors import SitegenError
+from sitegen.taxonomy import load_taxonomy
+
+ROOT = Path(__file__).resolve().parent.parent
+TOP_LEVEL = [
+    "peft",
+    "instruction-tuning",
+    "preference-alignment",
+    "reasoning",
+    "continual-learning",
+    "unlearning",
+    "safety-robustness",
+    "merging-composition",
+    "agents-tools",
+    "domain-adaptation",
+    "multimodal",
+    "efficiency",
+    "understanding",
+]
+
+
+def errors_of(tmp_path: Path, text: str) -> list[str]:
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    with pytest.raises(SitegenError) as info:
+        load_taxonomy(path)
+    return [str(p).removeprefix(f"{path}:").lstrip() for p in info.value.problems]
+
+
+def test_default_taxonomy_has_the_survey_outline() -> None:
+    taxonomy = load_taxonomy(ROOT / "content" / "taxonomy.yaml")
+    assert [t.id for t in taxonomy.topics] == TOP_LEVEL
+    ids = [t.id for t in taxonomy.walk()]
+    assert len(ids) == len(set(ids))
+    assert all(t.title and t.description for t in taxonomy.walk())
+    assert "preference-alignment/direct-preference" in ids
+
+
+def test_subtopic_ids_are_parent_slash_child(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("topics:\n  - id: a\n    title: A\n    children:\n      - id: b\n        title: B\n")
+    taxonomy = load_taxonomy(path)
+    (child,) = taxonomy.topics[0].children
+    assert (child.id, child.parent) == ("a/b", "a")
+
+
+def test_unknown_keys_suggest_the_closest(tmp_path: Path) -> None:
+    assert errors_of(
+        tmp_path,
+        """\
+        topics:
+          - id: a
+            titel: A
+            rules:
+              - phrase: [x]
+                weight: 2
+        """,
+    ) == [
+        "3: unknown key 'titel' in a topic — did you mean 'title'?",
+        "2: topic 'a' has an empty title — give it a title: …",
+        "5: unknown key 'phrase' in a rule of topic 'a' — did you mean 'phrases'?",
+        "5: a rule of topic 'a' has neither 'phrases' nor 'pattern' — give it one of them",
+    ]
+
+
+def test_duplicate_ids_and_empty_titles(tmp_path: Path) -> None:
+    assert errors_of(
+        tmp_path,
+        """\
+        topics:
+          - id: a
+            title: A
+          - id: a
+            title: "  "
+        """,
+    ) == [
+        "4: duplicate topic id 'a' (first at line 2) — give each topic its own id",
+        "5: topic 'a' has an empty title — give it a title: …",
+    ]
+
+
+def test_bad_rules_are_named_precisely(tmp_path: Path) -> None:
+    assert errors_of(
+        tmp_path,
+        """\
+        topics:
+          - id: Bad_Id
+            title: A
+            rules:
+              - pattern: "([unclosed"
+              - phrases: [x]
+                in: titles
+                weight: lots
+        """,
+    ) == [
+        "2: topic id 'Bad_Id' is not valid — "
+        "use lowercase letters, digits and hyphens, e.g. id: preference-alignment",
+        "5: invalid pattern in topic 'Bad_Id': unterminated character set at position 1 — "
+        "fix the regular expression",
+        "7: 'in: titles' in topic 'Bad_Id' — use one of: title, abstract, both",
+        "8: 'weight' of a rule of topic 'Bad_Id' must be a number — e.g. weight: 1.0",
+    ]
+
+
+def test_empty_taxonomy_is_an_error(tmp_path: Path) -> None:
+    assert errors_of(tmp_path, "# nothing yet\n") == [
+        "the taxonomy has no topics — add a 'topics:' list, each with an id and a title (see the README)"
+    ]
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
+    (message,) = errors_of(tmp_path, "topics:\n  - id: a\n    title: [A\n  - id: b\n")
+    assert message.startswith("4: YAML syntax error")
+
+
+def test_duplicate_yaml_keys_are_errors(tmp_path: Path) -> None:
+    assert errors_of(tmp_path, "topics:\n  - id: a\n    title: A\n    title: B\n") == [
+        "4: duplicate key 'title' (first at line 3) — keep one of them"
+    ]
+
+
+def test_unknown_kind(tmp_path: Path) -> None:
+    assert errors_of(
+        tmp_path,
+        """\
+        kinds:
+          rules:
+            - kind: tutorial
+              phrases: [tutorial]
+        topics:
+          - id: a
+            title: A
+        """,
+    ) == ["3: unknown kind 'tutorial' — use one of: method, benchmark, survey, analysis, toolkit"]
