@@ -138,3 +138,34 @@ def test_hostile_text_is_escaped_everywhere(make_project, runner: CliRunner, mon
     about = (project / "public" / "about" / "index.html").read_text()
     assert "&lt;script&gt;alert(3)&lt;/script&gt;" in about
     assert '<a href="https://example.org">ok</a>' in about
+
+
+def test_output_does_not_depend_on_the_hash_seed(make_project, tmp_path: Path) -> None:
+    """Set iteration order changes between processes; the site must not."""
+    import os
+    import subprocess
+    import sys
+
+    listing = "LoRA adapters for DPO\n\nLoRA, adapters, instruction tuning, instruction-tuning and DPO.\n"
+    project = make_project({"content/sources/listing.txt": listing})
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sitegen",
+                "build",
+                "--quiet",
+                "--config",
+                str(project / "site.yaml"),
+                "--out",
+                str(out),
+            ],
+            check=True,
+            env=env,
+        )
+        outputs.append(snapshot(out))
+    assert outputs[0] == outputs[1]

@@ -24,7 +24,7 @@ from .models import (
     Taxonomy,
     Topic,
 )
-from .textmatch import TextIndex, compile_phrase
+from .textmatch import Phrase, TextIndex, compile_phrase
 
 TITLE_FACTOR = 2.0
 REPEAT_BONUS = 0.5  # per extra mention in the abstract…
@@ -48,8 +48,36 @@ class PaperText:
         return cls(TextIndex(paper.title), TextIndex(paper.abstract))
 
 
+@dataclass(frozen=True)
+class _CompiledRule:
+    by_key: dict[str, tuple[Phrase, ...]]  # a word that must occur → the exact phrases needing it
+    wildcards: tuple[Phrase, ...]
+
+
+@cache
+def _compile_rule(rule: Rule) -> _CompiledRule:
+    """Index a rule's exact phrases by their longest word (the rarest, usually) and by the
+    words written as one, so a text is tested against a rule with one set intersection."""
+    by_key: dict[str, list[Phrase]] = {}
+    wildcards = []
+    # dict.fromkeys drops repeats ("instruction tuning", "instruction-tuning") so none counts twice.
+    for phrase in dict.fromkeys(map(compile_phrase, rule.phrases)):
+        if phrase.wildcard:
+            wildcards.append(phrase)
+        elif phrase.words:
+            for key in {max(phrase.words, key=len), phrase.joined}:
+                by_key.setdefault(key, []).append(phrase)
+    return _CompiledRule({k: tuple(v) for k, v in by_key.items()}, tuple(wildcards))
+
+
 def _hits(rule: Rule, text: TextIndex) -> list[str]:
-    hits = [hit for p in rule.phrases for hit in text.find(compile_phrase(p))]
+    compiled = _compile_rule(rule)
+    keys = compiled.by_key.keys() & text.positions.keys()
+    # Sorted, because set order changes between runs and the first hit is shown as the reason.
+    candidates = sorted({p for key in keys for p in compiled.by_key[key]}, key=lambda p: (p.words, p.joined))
+    hits = [hit for phrase in candidates for hit in text.find(phrase)]
+    for phrase in compiled.wildcards:
+        hits.extend(text.find(phrase))
     if rule.pattern:
         hits.extend(m.group(0) for m in pattern_regex(rule.pattern).finditer(text.text))
     return hits
@@ -173,4 +201,4 @@ def assign_kind(text: PaperText, taxonomy: Taxonomy) -> tuple[str, str]:
     if ranked and ranked[0][0] >= settings.kind_threshold:
         _, kind, matches = ranked[0]
         return kind, "; ".join(str(m) for m in matches)
-    return settings.default_kind, "no kind rule matched strongly enough, so the default"
+    return settings.default_kind, "the default kind: no kind rule matched strongly enough"
