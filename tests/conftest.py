@@ -15,7 +15,22 @@ from sitegen.config import load_config
 from sitegen.pipeline import build
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# The default survey's outline, in order (issue #2).
+TOP_LEVEL = [
+    "peft",
+    "instruction-tuning",
+    "preference-alignment",
+    "reasoning",
+    "continual-learning",
+    "unlearning",
+    "safety-robustness",
+    "merging-composition",
+    "agents-tools",
+    "domain-adaptation",
+    "multimodal",
+    "efficiency",
+    "understanding",
+]
 
 MINIMAL_TAXONOMY = """\
 topics:
@@ -101,21 +116,21 @@ def project_path_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def require_chromium() -> str:
-    """Chromium's path; skip locally when it is missing, but never in CI."""
-    if CHROMIUM:
-        return CHROMIUM
+def require_tool(names: tuple[str, ...], why: str) -> str:
+    """The tool's path; skip locally when it is missing, but fail in CI, where it must be installed."""
+    for name in names:
+        found = shutil.which(name)
+        if found:
+            return found
     if os.environ.get("CI"):
-        pytest.fail("Chromium is required in CI (apt-get install chromium)")
-    pytest.skip("Chromium is not installed (apt-get install chromium) — browser test skipped locally")
+        pytest.fail(f"{names[0]} is required in CI ({why})")
+    pytest.skip(f"{names[0]} is not installed — {why} skipped locally")
     raise AssertionError("unreachable")
+
+
+def require_chromium() -> str:
+    return require_tool(("chromium", "chromium-browser"), "browser tests need Debian's chromium")
 
 
 def require_node() -> str:
-    node = shutil.which("node")
-    if node:
-        return node
-    if os.environ.get("CI"):
-        pytest.fail("Node.js is required in CI to run lunr.js")
-    pytest.skip("Node.js is not installed — lunr.js test skipped locally")
-    raise AssertionError("unreachable")
+    return require_tool(("node",), "lunr.js tests need Node.js")

@@ -106,3 +106,32 @@ def test_home_topic_and_paper_pages_render_without_errors(page, site_url: str) -
     assert page.locator("text=because").count() >= 1
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page.external_requests == [] and page.console_errors == []
+
+
+def test_preview_reloads_the_open_page_after_an_edit(browser, make_project) -> None:
+    import time
+
+    from sitegen.serve import start_server, watch_and_rebuild
+
+    project = make_project()
+    server, site = start_server(project / "site.yaml", "127.0.0.1", 0, livereload=True)
+    stop = threading.Event()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=watch_and_rebuild, args=(site, stop), daemon=True).start()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{site.base_url}about/")
+        assert page.locator("h1").inner_text() == "About"
+        time.sleep(0.5)  # the page's event stream and the watcher are connected
+        (project / "content" / "pages" / "about.md").write_text("# About this survey\n\nEdited.\n")
+        page.locator("h1", has_text="About this survey").wait_for(timeout=15000)
+        (project / "content" / "taxonomy.yaml").write_text("topics: [\n")
+        page.wait_for_selector(".sitegen-build-error", timeout=15000)
+        assert "YAML syntax error" in page.inner_text(".sitegen-build-error")
+    finally:
+        context.close()
+        stop.set()
+        server.shutdown()
+        server.server_close()
+        site.cleanup()

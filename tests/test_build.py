@@ -15,24 +15,9 @@ from sitegen.config import load_config
 from sitegen.pipeline import build
 from sitegen.taxonomy import load_taxonomy
 
-from .conftest import ROOT
+from .conftest import ROOT, TOP_LEVEL
 from .sitecheck import html_files, page_refs, resolve
 
-TOP_LEVEL = [
-    "peft",
-    "instruction-tuning",
-    "preference-alignment",
-    "reasoning",
-    "continual-learning",
-    "unlearning",
-    "safety-robustness",
-    "merging-composition",
-    "agents-tools",
-    "domain-adaptation",
-    "multimodal",
-    "efficiency",
-    "understanding",
-]
 PAPER_KEYS = {
     "id",
     "title",

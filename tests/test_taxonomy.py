@@ -10,22 +10,7 @@ import pytest
 from sitegen.errors import SitegenError
 from sitegen.taxonomy import load_taxonomy
 
-ROOT = Path(__file__).resolve().parent.parent
-TOP_LEVEL = [
-    "peft",
-    "instruction-tuning",
-    "preference-alignment",
-    "reasoning",
-    "continual-learning",
-    "unlearning",
-    "safety-robustness",
-    "merging-composition",
-    "agents-tools",
-    "domain-adaptation",
-    "multimodal",
-    "efficiency",
-    "understanding",
-]
+from .conftest import ROOT, TOP_LEVEL
 
 
 def errors_of(tmp_path: Path, text: str) -> list[str]:
