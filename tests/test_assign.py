@@ -75,15 +75,17 @@ def test_patterns_are_case_sensitive_regular_expressions() -> None:
     assert assign_paper(paper("rl for math"), taxonomy(topic)).topics == ()
 
 
-def test_a_parent_is_as_strong_as_its_best_subtopic_and_both_are_kept() -> None:
+def test_subtopics_are_chosen_within_an_assigned_parent_and_never_lift_it() -> None:
     child = Topic(id="align/dpo", title="DPO", description="", rules=(rule("dpo"),), parent="align")
     parent = Topic(
-        id="align", title="Alignment", description="", rules=(rule("alignment", weight=1),), children=(child,)
+        id="align", title="Alignment", description="", rules=(rule("alignment"),), children=(child,)
     )
-    result = assign_paper(paper("DPO done right"), taxonomy(parent))
+    result = assign_paper(paper("DPO for alignment"), taxonomy(parent))
     assert [a.topic_id for a in result.topics] == ["align"]
     assert [a.topic_id for a in result.subtopics] == ["align/dpo"]
-    assert result.topics[0].reason == "“DPO” in title (+6)"
+    assert result.topics[0].reason == "“alignment” in title (+6)"
+    only_child_words = assign_paper(paper("DPO done right"), taxonomy(parent))
+    assert only_child_words.topics == () and only_child_words.subtopics == ()
 
 
 def test_kind_rules_pick_the_best_kind_or_the_default() -> None:

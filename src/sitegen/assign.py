@@ -3,14 +3,16 @@
 A rule is a list of phrases (or a regular expression) with a weight. A phrase found in the title
 counts double, because a title states what the paper is about; found in the abstract it counts
 once, a little more when repeated. A topic's score is the sum of its rules (zero if an
-exclusion matches); a parent scores at least as much as its best subtopic. A paper gets every
-top-level topic that clears the threshold and is not far behind its best one.
+exclusion matches) plus its similarity to the topic's description and examples. A paper gets
+every top-level topic that clears the threshold and is not far behind its best one, ordered by
+score and then by the editors' precedence (`before`); within each, the subtopics that do the same.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -24,6 +26,7 @@ from .models import (
     Taxonomy,
     Topic,
 )
+from .similarity import TopicProfiles, build_profiles
 from .textmatch import Phrase, TextIndex, compile_phrase
 
 TITLE_FACTOR = 2.0
@@ -40,12 +43,13 @@ def pattern_regex(pattern: str) -> re.Pattern[str]:
 class PaperText:
     """A paper's title and abstract, tokenised once for all rules."""
 
+    slug: str
     title: TextIndex
     abstract: TextIndex
 
     @classmethod
     def of(cls, paper: Paper) -> PaperText:
-        return cls(TextIndex(paper.title), TextIndex(paper.abstract))
+        return cls(paper.slug, TextIndex(paper.title), TextIndex(paper.abstract))
 
 
 @dataclass(frozen=True)
@@ -109,33 +113,42 @@ class TopicScore:
     excluded_by: str | None = None
 
 
-def score_topic(topic: Topic, text: PaperText) -> TopicScore:
+@dataclass(frozen=True)
+class Similarity:
+    """Topic profiles plus what explanations need: example titles and points per cosine."""
+
+    profiles: TopicProfiles
+    titles: dict[str, str]
+    weight: float
+
+    def match(self, slug: str, topic_id: str) -> Match | None:
+        points = round(self.weight * self.profiles.similarity(slug, topic_id), 2)
+        if points <= 0:
+            return None
+        closest = self.profiles.closest_examples(slug, topic_id)
+        like = "; ".join(f"{self.titles[ex]}" for ex, _ in closest) or "the topic's description"
+        return Match(like, "similar to", points)
+
+
+def score_topic(topic: Topic, text: PaperText, similarity: Similarity | None = None) -> TopicScore:
     """A topic's own score for a paper (its subtopics are scored separately)."""
     for phrase in topic.exclude:
         found = text.title.find(compile_phrase(phrase)) or text.abstract.find(compile_phrase(phrase))
         if found:
             return TopicScore(topic.id, 0.0, (), excluded_by=found[0])
-    matches = tuple(m for rule in topic.rules for m in score_rule(rule, text))
-    return TopicScore(topic.id, round(sum(m.points for m in matches), 2), matches)
+    matches = [m for rule in topic.rules for m in score_rule(rule, text)]
+    similar = similarity.match(text.slug, topic.id) if similarity else None
+    if similar:
+        matches.append(similar)
+    return TopicScore(topic.id, round(sum(m.points for m in matches), 2), tuple(matches))
 
 
-def score_tree(taxonomy: Taxonomy, text: PaperText) -> dict[str, TopicScore]:
-    """Every topic's effective score: a parent is at least as strong as its best subtopic."""
-    scores: dict[str, TopicScore] = {}
-
-    def visit(topic: Topic) -> TopicScore:
-        own = score_topic(topic, text)
-        best = own
-        for child in topic.children:
-            child_score = visit(child)
-            if child_score.score > best.score and own.excluded_by is None:
-                best = TopicScore(topic.id, child_score.score, child_score.matches)
-        scores[topic.id] = best
-        return best
-
-    for topic in taxonomy.topics:
-        visit(topic)
-    return scores
+def score_tree(
+    taxonomy: Taxonomy, text: PaperText, similarity: Similarity | None = None
+) -> dict[str, TopicScore]:
+    """Every topic's own score. Subtopic rules only choose among the subtopics of a parent the
+    paper already belongs to: a broad subtopic phrase never pulls a paper into its parent."""
+    return {topic.id: score_topic(topic, text, similarity) for topic in taxonomy.walk()}
 
 
 def choose(candidates: list[TopicScore], settings: AssignSettings) -> list[TopicScore]:
@@ -149,17 +162,54 @@ def choose(candidates: list[TopicScore], settings: AssignSettings) -> list[Topic
     return [c for c in passing if c.score >= floor][: settings.max_topics]
 
 
-def assign_topics(papers: Iterable[Paper], taxonomy: Taxonomy) -> list[AssignedPaper]:
-    """Topics, subtopics and kind for every paper; a paper with no topic stays, unsorted."""
-    return [assign_paper(paper, taxonomy) for paper in papers]
+def apply_precedence(chosen: list[TopicScore], by_id: Mapping[str, Topic]) -> tuple[list[TopicScore], str]:
+    """Move a topic ahead of the ones it is declared `before`; say so for the paper page.
+
+    The editorial guide settles some pairs whatever the scores (a vision paper is `multimodal`
+    first even when instruction-tuning words are more frequent); `before` encodes those rules.
+    """
+    order = list(chosen)
+    notes = []
+    changed = True
+    rounds = len(order) ** 2  # a cycle of `before`s (a before b before c before a) must still end
+    while changed and rounds:
+        changed = False
+        rounds -= 1
+        for i, j in itertools.combinations(range(len(order)), 2):
+            ahead, behind = by_id[order[i].topic_id], by_id[order[j].topic_id]
+            if _declares_before(behind, ahead.id) and not _declares_before(ahead, behind.id):
+                order.insert(i, order.pop(j))
+                notes.append(f"{behind.title} comes before {ahead.title} (taxonomy: before)")
+                changed = True
+                break
+    return order, "; ".join(notes)
 
 
-def assign_paper(paper: Paper, taxonomy: Taxonomy) -> AssignedPaper:
+def _declares_before(topic: Topic, other_id: str) -> bool:
+    return other_id in topic.before or other_id.rsplit("/", 1)[-1] in topic.before
+
+
+def assign_topics(
+    papers: Sequence[Paper], taxonomy: Taxonomy, examples: Mapping[str, tuple[str, ...]] | None = None
+) -> list[AssignedPaper]:
+    """Topics, subtopics and kind for every paper; a paper with no topic stays, unsorted.
+
+    `examples` maps topic ids to the slugs of their example papers (already resolved)."""
+    similarity = None
+    if taxonomy.settings.similarity_weight > 0:
+        profiles = build_profiles(papers, taxonomy, examples or {})
+        similarity = Similarity(
+            profiles, {p.slug: p.title for p in papers}, taxonomy.settings.similarity_weight
+        )
+    return [assign_paper(paper, taxonomy, similarity) for paper in papers]
+
+
+def assign_paper(paper: Paper, taxonomy: Taxonomy, similarity: Similarity | None = None) -> AssignedPaper:
     settings = taxonomy.settings
     text = PaperText.of(paper)
-    scores = score_tree(taxonomy, text)
-    chosen = choose([scores[t.id] for t in taxonomy.topics], settings)
+    scores = score_tree(taxonomy, text, similarity)
     by_id = taxonomy.by_id()
+    chosen, order_note = apply_precedence(choose([scores[t.id] for t in taxonomy.topics], settings), by_id)
     subtopics: list[TopicScore] = []
     for top in chosen:
         subtopics.extend(_choose_descendants(by_id[top.topic_id], scores, settings))
@@ -170,6 +220,7 @@ def assign_paper(paper: Paper, taxonomy: Taxonomy) -> AssignedPaper:
         subtopics=tuple(_as_assignment(s) for s in subtopics),
         kind=kind,
         kind_reason=kind_reason,
+        order_note=order_note,
     )
 
 

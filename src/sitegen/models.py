@@ -79,6 +79,10 @@ class Topic:
     children: tuple[Topic, ...] = ()
     parent: str | None = None
     line: int | None = None
+    examples: tuple[str, ...] = ()  # papers (slug or exact title) that teach the topic by example
+    examples_line: int | None = None
+    before: tuple[str, ...] = ()  # topics this one is listed ahead of when a paper has both
+    before_line: int | None = None
 
     @property
     def depth(self) -> int:
@@ -98,6 +102,7 @@ class AssignSettings:
     threshold: float = 4.0
     secondary_ratio: float = 0.5
     max_topics: int = 3
+    similarity_weight: float = 0.0  # points for a perfect (cosine 1.0) match with a topic's profile
     kind_threshold: float = 3.0
     default_kind: str = "method"
 
@@ -158,6 +163,7 @@ class AssignedPaper:
     subtopics: tuple[Assignment, ...]  # `parent/child` topics, best first
     kind: str
     kind_reason: str
+    order_note: str = ""  # why the topics are in this order, when precedence reordered them
 
     @property
     def slug(self) -> str:

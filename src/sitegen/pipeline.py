@@ -17,7 +17,8 @@ from .assign import assign_topics
 from .config import SiteConfig
 from .dedupe import merge_duplicates
 from .errors import Diagnostics, Problem, SitegenError
-from .models import Site
+from .models import Site, Taxonomy
+from .names import PaperNames
 from .output import check_output_dir, publish
 from .pages import load_pages, render_markdown
 from .parse import parse_listing
@@ -69,7 +70,8 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
     _check_listing_settings(config, {t.path.name for t in texts}, report.diagnostics)
     papers = report.timed("merge", lambda: merge_duplicates(raw))
     taxonomy = report.timed("taxonomy", lambda: load_taxonomy(config.taxonomy_path))
-    assigned = report.timed("assign", lambda: assign_topics(papers, taxonomy))
+    examples = resolve_examples(taxonomy, PaperNames(papers))
+    assigned = report.timed("assign", lambda: assign_topics(papers, taxonomy, examples))
     pages = report.timed("pages", lambda: load_pages(config.pages_dir))
     topic_html = {t.id: render_markdown(t.description) for t in taxonomy.walk()}
     site = Site(
@@ -84,6 +86,26 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
         papers=len(assigned), topics=len(taxonomy.walk()), unsorted=len(site.unsorted), listings=len(texts)
     )
     return site
+
+
+def resolve_examples(taxonomy: Taxonomy, names: PaperNames) -> dict[str, tuple[str, ...]]:
+    """Topic id → slugs of its example papers; every unknown name is an error with its line."""
+    problems = []
+    resolved: dict[str, tuple[str, ...]] = {}
+    for topic in taxonomy.walk():
+        slugs = []
+        for name in topic.examples:
+            paper = names.find(name)
+            if paper is None:
+                problems.append(
+                    names.unknown(taxonomy.path, topic.examples_line, name, f"example of topic '{topic.id}'")
+                )
+            else:
+                slugs.append(paper.slug)
+        resolved[topic.id] = tuple(slugs)
+    if problems:
+        raise SitegenError(*problems)
+    return resolved
 
 
 def _check_listing_settings(config: SiteConfig, names: set[str], diagnostics: Diagnostics) -> None:

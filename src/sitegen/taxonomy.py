@@ -7,6 +7,7 @@ unknown keys (with the closest valid one), duplicate ids, empty titles, bad rule
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,11 @@ from .models import KINDS, AssignSettings, KindRule, Rule, Taxonomy, Topic
 from .yamlio import line_of, load_yaml, unknown_key_problems
 
 TOP_KEYS = ("settings", "kinds", "topics")
-TOPIC_KEYS = ("id", "title", "description", "rules", "exclude", "children")
+TOPIC_KEYS = ("id", "title", "description", "rules", "exclude", "examples", "before", "children")
 RULE_KEYS = ("phrases", "pattern", "weight", "in")
 KIND_RULE_KEYS = ("kind", *RULE_KEYS)
 KINDS_KEYS = ("default", "threshold", "rules")
-SETTINGS_KEYS = ("threshold", "secondary_ratio", "max_topics")
+SETTINGS_KEYS = ("threshold", "secondary_ratio", "max_topics", "similarity_weight")
 SCOPES = ("title", "abstract", "both")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -130,6 +131,10 @@ class _Reader:
             children=children,
             parent=parent,
             line=line_of(raw),
+            examples=self.text_list(raw, "examples", what),
+            examples_line=line_of(raw, "examples"),
+            before=self.text_list(raw, "before", what),
+            before_line=line_of(raw, "before"),
         )
 
     def topic_id(self, raw: dict[str, Any], parent: str | None) -> str:
@@ -204,6 +209,7 @@ class _Reader:
             threshold=self.number(raw, "threshold", base.threshold, "settings"),
             secondary_ratio=self.number(raw, "secondary_ratio", base.secondary_ratio, "settings"),
             max_topics=max(1, max_topics),
+            similarity_weight=self.number(raw, "similarity_weight", base.similarity_weight, "settings"),
         )
 
 
@@ -229,15 +235,32 @@ def build_taxonomy(data: Any, path: Path) -> Taxonomy:
             path, line_of(data, "topics"), "'topics' must be a list", "start each topic with - id:"
         )
     topics = tuple(t for t in (reader.topic(raw, None) for raw in topics_raw) if t)
+    _check_precedence(topics, reader)
     kind_rules, default_kind, kind_threshold = reader.kinds(data.get("kinds"))
     settings = reader.settings(data.get("settings"))
     if reader.problems:
         raise SitegenError(*reader.problems)
-    settings = AssignSettings(
-        threshold=settings.threshold,
-        secondary_ratio=settings.secondary_ratio,
-        max_topics=settings.max_topics,
-        kind_threshold=kind_threshold,
-        default_kind=default_kind,
-    )
+    settings = replace(settings, kind_threshold=kind_threshold, default_kind=default_kind)
     return Taxonomy(path=path, topics=topics, kind_rules=kind_rules, settings=settings)
+
+
+def _check_precedence(topics: tuple[Topic, ...], reader: _Reader) -> None:
+    """`before` may only name sibling topics (top-level with top-level, children of one parent)."""
+
+    def check(siblings: tuple[Topic, ...]) -> None:
+        ids = {t.id for t in siblings}
+        for topic in siblings:
+            for other in topic.before:
+                full = f"{topic.parent}/{other}" if topic.parent and "/" not in other else other
+                if full not in ids or full == topic.id:
+                    reader.problems.append(
+                        Problem(
+                            reader.path,
+                            topic.before_line,
+                            f"'before' of topic '{topic.id}' names '{other}', which is not a sibling topic",
+                            f"use one of: {', '.join(sorted(ids - {topic.id}))}",
+                        )
+                    )
+            check(topic.children)
+
+    check(topics)

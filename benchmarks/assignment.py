@@ -1,0 +1,117 @@
+"""How well automatic assignment matches the hand labels of the default survey.
+
+Usage: python benchmarks/assignment.py [--split test|tune|all] [--errors]
+
+Labels live in benchmarks/data/labels.yaml (topics best first, kind, off_topic). Papers are split
+once and for all by a hash of their slug: a third is held out ("test") and never looked at while
+tuning rules; the rest ("tune") is what rules were tuned on. Prints per-topic precision, recall and
+F1 over top-level topics, the primary-topic accuracy (an off-topic paper counts as right when it
+gets no topic), kind accuracy, and the confusion between primary topics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from sitegen.config import load_config
+from sitegen.pipeline import BuildReport, load_site
+
+ROOT = Path(__file__).resolve().parent.parent
+LABELS = Path(__file__).resolve().parent / "data" / "labels.yaml"
+NONE = "(none)"
+
+
+@dataclass(frozen=True)
+class Label:
+    slug: str
+    topics: tuple[str, ...]
+    kind: str
+    off_topic: bool
+
+    @property
+    def primary(self) -> str:
+        return self.topics[0] if self.topics else NONE
+
+    @property
+    def split(self) -> str:
+        return "test" if int(hashlib.sha256(self.slug.encode()).hexdigest()[:8], 16) % 3 == 0 else "tune"
+
+
+def load_labels(path: Path = LABELS) -> list[Label]:
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))["labels"]
+    return [Label(r["slug"], tuple(r["topics"]), r["kind"], bool(r.get("off_topic"))) for r in rows]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    topics: tuple[str, ...]
+    kind: str
+
+    @property
+    def primary(self) -> str:
+        return self.topics[0] if self.topics else NONE
+
+
+def predict(config_path: Path) -> dict[str, Prediction]:
+    site = load_site(load_config(config_path), BuildReport())
+    return {p.slug: Prediction(tuple(p.topic_ids), p.kind) for p in site.papers}
+
+
+def report(labels: list[Label], predictions: dict[str, Prediction], topics: list[str], show_errors: bool) -> dict:
+    n = len(labels)
+    primary_right = sum(predictions[lab.slug].primary == lab.primary for lab in labels)
+    kind_right = sum(predictions[lab.slug].kind == lab.kind for lab in labels)
+    print(f"papers: {n}")
+    print(f"primary topic accuracy: {primary_right / n:.1%} ({primary_right}/{n})")
+    print(f"kind accuracy:          {kind_right / n:.1%} ({kind_right}/{n})")
+    print(f"\n{'topic':22} {'prec':>6} {'recall':>6} {'F1':>6} {'gold':>5} {'pred':>5}")
+    scores = {}
+    for topic in topics:
+        gold = {lab.slug for lab in labels if topic in lab.topics}
+        pred = {lab.slug for lab in labels if topic in predictions[lab.slug].topics}
+        tp = len(gold & pred)
+        precision = tp / len(pred) if pred else 1.0
+        recall = tp / len(gold) if gold else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        scores[topic] = (precision, recall, f1)
+        flag = "" if precision >= 0.75 and recall >= 0.75 else "  <"
+        print(f"{topic:22} {precision:6.2f} {recall:6.2f} {f1:6.2f} {len(gold):5} {len(pred):5}{flag}")
+    confusion = Counter((lab.primary, predictions[lab.slug].primary) for lab in labels)
+    print("\nprimary-topic confusion (gold → predicted, off-diagonal only):")
+    for (gold, pred), count in sorted(confusion.items(), key=lambda kv: (-kv[1], kv[0])):
+        if gold != pred:
+            print(f"  {count:3}  {gold} → {pred}")
+    if show_errors:
+        print("\nerrors:")
+        for lab in labels:
+            got = predictions[lab.slug]
+            if got.primary != lab.primary or set(got.topics) != set(lab.topics) or got.kind != lab.kind:
+                print(f"  {lab.slug[:70]:70} gold {list(lab.topics)} {lab.kind} | got {list(got.topics)} {got.kind}")
+    return {"primary": primary_right / n, "kind": kind_right / n, "topics": scores}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=["test", "tune", "all"], default="test")
+    parser.add_argument("--config", type=Path, default=ROOT / "site.yaml")
+    parser.add_argument("--errors", action="store_true", help="list every paper that differs from its label")
+    args = parser.parse_args()
+    labels = [lab for lab in load_labels() if args.split == "all" or lab.split == args.split]
+    predictions = predict(args.config)
+    missing = [lab.slug for lab in labels if lab.slug not in predictions]
+    if missing:
+        sys.exit(f"labels name papers the build does not have: {missing[:5]}")
+    topics = sorted({t for lab in load_labels() for t in lab.topics})
+    print(f"split: {args.split}")
+    report(labels, predictions, topics, args.errors)
+
+
+if __name__ == "__main__":
+    main()

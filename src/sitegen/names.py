@@ -1,0 +1,36 @@
+"""Finding a paper by the name an editor wrote: its slug or its exact title.
+
+Used wherever YAML points at papers (topic examples, overrides), so every such reference is
+checked the same way and an unknown name gets the same helpful error.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import Problem
+from .models import Paper
+from .textnorm import title_key
+
+
+class PaperNames:
+    """Look-up of papers by slug, exact title, or title ignoring case and punctuation."""
+
+    def __init__(self, papers: Iterable[Paper]) -> None:
+        self.papers = list(papers)
+        self.by_slug = {p.slug: p for p in self.papers}
+        self.by_title = {p.title: p for p in self.papers}
+        self.by_key = {title_key(p.title): p for p in self.papers}
+
+    def find(self, name: str) -> Paper | None:
+        name = name.strip()
+        return self.by_slug.get(name) or self.by_title.get(name) or self.by_key.get(title_key(name))
+
+    def unknown(self, path: Path, line: int | None, name: str, what: str) -> Problem:
+        close = difflib.get_close_matches(name, list(self.by_slug) + list(self.by_title), n=1, cutoff=0.6)
+        hint = (
+            f"did you mean '{close[0]}'?" if close else "use a paper's slug (from its URL) or its exact title"
+        )
+        return Problem(path, line, f"{what} '{name}' names no paper", hint)

@@ -1,0 +1,159 @@
+"""Text similarity between papers and topics, so a topic can be taught by example.
+
+Each topic gets a profile: a TF-IDF vector of its title and description plus the papers an
+editor lists as its examples (a parent also learns from its subtopics). A paper's similarity to
+a topic is the cosine between its own vector and the profile, a number in [0, 1] that the
+assignment stage scales into points comparable with rule points. Words are lowercased, stop
+words dropped, plurals folded, and adjacent word pairs kept as features ("reward model").
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from .models import Paper, Taxonomy, Topic
+
+Vector = dict[str, float]
+
+_STOPWORD_TEXT = """
+a about above across after again against all also although am among an and any are as at be
+because been before being below between both but by can could did do does doing done down
+during each either et etc few for from further had has have having he her here hers him his how
+however i if in into is it its itself just may me might more most much must my no nor not now
+of off on once only or other our ours out over own per rather same she should so some such than
+that the their them then there these they this those through thus to too under until up upon us
+use used uses using very via was we were what when where whether which while who whom why will
+with within without would yet you your paper propose proposed show shows shown results result
+method methods approach approaches model models language large llm llms based new novel work
+existing different various significant significantly performance achieve achieves improve
+improves improved improving task tasks study demonstrate effective effectively experiments
+first two three one however
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_WORD = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]|[a-z]")
+
+
+def words(text: str) -> list[str]:
+    """Content words, lowercased, plurals folded ("models" → "model")."""
+    out = []
+    for word in _WORD.findall(text.lower()):
+        if len(word) < 3 or word in STOPWORDS:
+            continue
+        if word.endswith("ies") and len(word) > 4:
+            word = word[:-3] + "y"
+        elif word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+            word = word[:-1]
+        out.append(word)
+    return out
+
+
+def features(text: str) -> list[str]:
+    """Words plus adjacent word pairs: pairs carry most of a field's vocabulary."""
+    ws = words(text)
+    return ws + [f"{a} {b}" for a, b in itertools.pairwise(ws)]
+
+
+def paper_text(paper: Paper) -> str:
+    # The title says what the paper is about; counting it twice gives it that weight.
+    return f"{paper.title}. {paper.title}. {paper.abstract}"
+
+
+@dataclass(frozen=True)
+class TfIdf:
+    """Inverse document frequencies learned from the survey's own papers."""
+
+    idf: Mapping[str, float]
+    default_idf: float
+
+    @classmethod
+    def fit(cls, documents: Iterable[Sequence[str]]) -> TfIdf:
+        df: Counter[str] = Counter()
+        n = 0
+        for doc in documents:
+            n += 1
+            df.update(set(doc))
+        idf = {term: math.log((n + 1) / (count + 1)) + 1.0 for term, count in df.items()}
+        return cls(idf, math.log(n + 1) + 1.0)
+
+    def vector(self, terms: Sequence[str]) -> Vector:
+        counts = Counter(terms)
+        vec = {t: (1 + math.log(c)) * self.idf.get(t, self.default_idf) for t, c in counts.items()}
+        return normalise(vec)
+
+
+def normalise(vec: Vector) -> Vector:
+    norm = math.sqrt(sum(v * v for v in vec.values()))
+    return {t: v / norm for t, v in vec.items()} if norm else {}
+
+
+def cosine(a: Vector, b: Vector) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
+def add(vectors: Iterable[Vector], weights: Iterable[float] | None = None) -> Vector:
+    total: dict[str, float] = {}
+    for vec, w in zip(vectors, weights or _ones(), strict=False):
+        for t, v in vec.items():
+            total[t] = total.get(t, 0.0) + w * v
+    return total
+
+
+def _ones() -> Iterable[float]:
+    while True:
+        yield 1.0
+
+
+@dataclass(frozen=True)
+class TopicProfiles:
+    """The survey's TF-IDF model, each paper's vector, and each topic's profile."""
+
+    papers: Mapping[str, Vector]  # slug → vector
+    profiles: Mapping[str, Vector]  # topic id → vector
+    examples: Mapping[str, tuple[str, ...]]  # topic id → example slugs (its own and its subtopics')
+
+    def similarity(self, slug: str, topic_id: str) -> float:
+        profile = self.profiles.get(topic_id)
+        vec = self.papers.get(slug)
+        return cosine(vec, profile) if profile and vec else 0.0
+
+    def closest_examples(self, slug: str, topic_id: str, n: int = 2) -> list[tuple[str, float]]:
+        """The topic's example papers most like this paper: the "similar to" of a reason."""
+        vec = self.papers.get(slug, {})
+        scored = [(ex, cosine(vec, self.papers[ex])) for ex in self.examples.get(topic_id, ()) if ex != slug]
+        return sorted(scored, key=lambda s: (-s[1], s[0]))[:n]
+
+
+def build_profiles(
+    papers: Sequence[Paper], taxonomy: Taxonomy, examples: Mapping[str, tuple[str, ...]]
+) -> TopicProfiles:
+    """Fit TF-IDF on the papers, then give every topic a profile from its text and examples."""
+    terms = {p.slug: features(paper_text(p)) for p in papers}
+    model = TfIdf.fit(terms.values())
+    vectors = {slug: model.vector(t) for slug, t in terms.items()}
+    profiles: dict[str, Vector] = {}
+    all_examples: dict[str, tuple[str, ...]] = {}
+
+    def visit(topic: Topic) -> tuple[Vector, tuple[str, ...]]:
+        own_text = model.vector(features(f"{topic.title}. {topic.title}. {topic.description}"))
+        own_examples = tuple(examples.get(topic.id, ()))
+        parts = [own_text] + [vectors[s] for s in own_examples if s in vectors]
+        gathered = own_examples
+        for child in topic.children:
+            child_profile, child_examples = visit(child)
+            parts.append(child_profile)
+            gathered += child_examples
+        profile = normalise(add(parts))
+        profiles[topic.id] = profile
+        all_examples[topic.id] = gathered
+        return profile, gathered
+
+    for topic in taxonomy.topics:
+        visit(topic)
+    return TopicProfiles(vectors, profiles, all_examples)
