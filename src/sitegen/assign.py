@@ -46,6 +46,7 @@ class PaperText:
     slug: str
     title: TextIndex
     abstract: TextIndex
+    kind: str | None = None  # set once the kind is known, for rules with `if_kind`
 
     @classmethod
     def of(cls, paper: Paper) -> PaperText:
@@ -89,6 +90,8 @@ def _hits(rule: Rule, text: TextIndex) -> list[str]:
 
 def score_rule(rule: Rule, text: PaperText) -> list[Match]:
     """The matches of one rule, each with the points it adds."""
+    if rule.if_kind:
+        return [Match(f"kind {rule.if_kind}", "kind", rule.weight)] if text.kind == rule.if_kind else []
     matches: list[Match] = []
     if rule.scope in ("title", "both"):
         title_hits = _hits(rule, text.title)
@@ -162,7 +165,9 @@ def choose(candidates: list[TopicScore], settings: AssignSettings) -> list[Topic
     return [c for c in passing if c.score >= floor][: settings.max_topics]
 
 
-def apply_precedence(chosen: list[TopicScore], by_id: Mapping[str, Topic]) -> tuple[list[TopicScore], str]:
+def apply_precedence(
+    chosen: list[TopicScore], by_id: Mapping[str, Topic], min_ratio: float = 0.0
+) -> tuple[list[TopicScore], str]:
     """Move a topic ahead of the ones it is declared `before`; say so for the paper page.
 
     The editorial guide settles some pairs whatever the scores (a vision paper is `multimodal`
@@ -177,7 +182,12 @@ def apply_precedence(chosen: list[TopicScore], by_id: Mapping[str, Topic]) -> tu
         rounds -= 1
         for i, j in itertools.combinations(range(len(order)), 2):
             ahead, behind = by_id[order[i].topic_id], by_id[order[j].topic_id]
-            if _declares_before(behind, ahead.id) and not _declares_before(ahead, behind.id):
+            strong_enough = order[j].score >= min_ratio * order[i].score
+            if (
+                strong_enough
+                and _declares_before(behind, ahead.id)
+                and not _declares_before(ahead, behind.id)
+            ):
                 order.insert(i, order.pop(j))
                 notes.append(f"{behind.title} comes before {ahead.title} (taxonomy: before)")
                 changed = True
@@ -207,13 +217,16 @@ def assign_topics(
 def assign_paper(paper: Paper, taxonomy: Taxonomy, similarity: Similarity | None = None) -> AssignedPaper:
     settings = taxonomy.settings
     text = PaperText.of(paper)
+    kind, kind_reason = assign_kind(text, taxonomy)
+    text.kind = kind
     scores = score_tree(taxonomy, text, similarity)
     by_id = taxonomy.by_id()
-    chosen, order_note = apply_precedence(choose([scores[t.id] for t in taxonomy.topics], settings), by_id)
+    chosen, order_note = apply_precedence(
+        choose([scores[t.id] for t in taxonomy.topics], settings), by_id, settings.precedence_ratio
+    )
     subtopics: list[TopicScore] = []
     for top in chosen:
         subtopics.extend(_choose_descendants(by_id[top.topic_id], scores, settings))
-    kind, kind_reason = assign_kind(text, taxonomy)
     return AssignedPaper(
         paper=paper,
         topics=tuple(_as_assignment(s) for s in chosen),

@@ -61,9 +61,12 @@ class Rule:
     phrases: tuple[str, ...] = ()
     pattern: str | None = None
     line: int | None = None
+    if_kind: str | None = None  # the rule gives its weight when the paper is of this kind
 
     @property
     def label(self) -> str:
+        if self.if_kind:
+            return f"kind {self.if_kind}"
         return self.pattern if self.pattern else ", ".join(self.phrases)
 
 
@@ -103,6 +106,9 @@ class AssignSettings:
     secondary_ratio: float = 0.5
     max_topics: int = 3
     similarity_weight: float = 0.0  # points for a perfect (cosine 1.0) match with a topic's profile
+    precedence_ratio: float = (
+        0.0  # `before` moves a topic ahead only if it scores this share of the one ahead
+    )
     kind_threshold: float = 3.0
     default_kind: str = "method"
 
@@ -140,7 +146,9 @@ class Match:
     points: float
 
     def __str__(self) -> str:
-        return f"“{self.text}” in {self.field} (+{self.points:g})"
+        if self.field == "kind":
+            return f"{self.text} ({self.points:+g})"
+        return f"“{self.text}” in {self.field} ({self.points:+g})"
 
 
 @dataclass(frozen=True)

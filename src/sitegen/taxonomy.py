@@ -18,9 +18,10 @@ from .yamlio import line_of, load_yaml, unknown_key_problems
 TOP_KEYS = ("settings", "kinds", "topics")
 TOPIC_KEYS = ("id", "title", "description", "rules", "exclude", "examples", "before", "children")
 RULE_KEYS = ("phrases", "pattern", "weight", "in")
+TOPIC_RULE_KEYS = (*RULE_KEYS, "if_kind")
 KIND_RULE_KEYS = ("kind", *RULE_KEYS)
 KINDS_KEYS = ("default", "threshold", "rules")
-SETTINGS_KEYS = ("threshold", "secondary_ratio", "max_topics", "similarity_weight")
+SETTINGS_KEYS = ("threshold", "secondary_ratio", "max_topics", "similarity_weight", "precedence_ratio")
 SCOPES = ("title", "abstract", "both")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -77,7 +78,13 @@ class _Reader:
                     raw, "pattern", f"invalid pattern in {what}: {exc}", "fix the regular expression"
                 )
                 pattern = None
-        if not phrases and pattern is None and "pattern" not in raw:
+        if_kind = raw.get("if_kind")
+        if if_kind is not None and if_kind not in KINDS:
+            self.problem(
+                raw, "if_kind", f"unknown kind '{if_kind}' in {what}", f"use one of: {', '.join(KINDS)}"
+            )
+            if_kind = None
+        if not phrases and pattern is None and "pattern" not in raw and if_kind is None:
             self.problem(
                 raw, None, f"a rule of {what} has neither 'phrases' nor 'pattern'", "give it one of them"
             )
@@ -93,6 +100,7 @@ class _Reader:
             phrases=phrases,
             pattern=str(pattern) if pattern is not None else None,
             line=line_of(raw),
+            if_kind=if_kind,
         )
 
     def topic(self, raw: Any, parent: str | None) -> Topic | None:
@@ -166,7 +174,7 @@ class _Reader:
         if not isinstance(rules_raw, list):
             self.problem(raw, "rules", f"'rules' of {what} must be a list", "start each rule with - phrases:")
             return ()
-        return tuple(r for r in (self.rule(x, RULE_KEYS, what) for x in rules_raw) if r)
+        return tuple(r for r in (self.rule(x, TOPIC_RULE_KEYS, what) for x in rules_raw) if r)
 
     def kinds(self, raw: Any) -> tuple[tuple[KindRule, ...], str, float]:
         if raw is None:
@@ -210,6 +218,7 @@ class _Reader:
             secondary_ratio=self.number(raw, "secondary_ratio", base.secondary_ratio, "settings"),
             max_topics=max(1, max_topics),
             similarity_weight=self.number(raw, "similarity_weight", base.similarity_weight, "settings"),
+            precedence_ratio=self.number(raw, "precedence_ratio", base.precedence_ratio, "settings"),
         )
 
 
