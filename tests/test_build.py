@@ -74,8 +74,12 @@ def test_papers_json_holds_every_paper_with_the_contract_fields(
         assert set(paper["topics"]) <= set(TOP_LEVEL)
         assert len(paper["topics"]) == len(set(paper["topics"]))
         assert paper["date"] is None or re.fullmatch(r"\d{4}-\d{2}-\d{2}", paper["date"])
-        assert (default_site / "papers" / paper["id"] / "index.html").is_file()
-        assert paper["url"] == f"/papers/{paper['id']}/"
+        page = default_site / "papers" / paper["id"] / "index.html"
+        if paper["off_topic"]:
+            assert paper["topics"] == [] and paper["url"] is None and not page.exists()
+        else:
+            assert page.is_file()
+            assert paper["url"] == f"/papers/{paper['id']}/"
     editing = next(p for p in papers if p["title"] == "Fine-tuning Done Right in Model Editing")
     assert (editing["date"], editing["upvotes"], editing["organization"]) == ("2025-09-26", 2, "UCAS")
 
@@ -83,7 +87,7 @@ def test_papers_json_holds_every_paper_with_the_contract_fields(
 def test_unsorted_papers_stay_listed_and_topics_are_best_first(
     papers: list[dict], default_site: Path
 ) -> None:
-    unsorted = [p for p in papers if not p["topics"]]
+    unsorted = [p for p in papers if not p["topics"] and not p["off_topic"]]
     unsorted_page = (default_site / "unsorted" / "index.html").read_text(encoding="utf-8")
     for paper in unsorted:
         assert f"/papers/{paper['id']}/" in unsorted_page
@@ -112,7 +116,7 @@ def test_search_index_loads_and_finds_a_paper_by_title(default_site: Path) -> No
 def test_sitemap_lists_every_page_and_the_feed_is_atom(default_site: Path, papers: list[dict]) -> None:
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "a": "http://www.w3.org/2005/Atom"}
     locs = {e.text for e in ET.parse(default_site / "sitemap.xml").getroot().findall("s:url/s:loc", ns)}
-    assert {f"/papers/{p['id']}/" for p in papers} <= locs
+    assert {f"/papers/{p['id']}/" for p in papers if not p["off_topic"]} <= locs
     assert {"/", "/search/", "/about/", "/topics/peft/low-rank/"} <= locs
     feed = ET.parse(default_site / "feed.xml").getroot()
     entries = feed.findall("a:entry", ns)

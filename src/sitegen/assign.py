@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from .models import (
@@ -116,6 +116,9 @@ class TopicScore:
     excluded_by: str | None = None
 
 
+SIMILAR_PLACEHOLDER = "the topic's description and examples"
+
+
 @dataclass(frozen=True)
 class Similarity:
     """Topic profiles plus what explanations need: example titles and points per cosine."""
@@ -126,11 +129,16 @@ class Similarity:
 
     def match(self, slug: str, topic_id: str) -> Match | None:
         points = round(self.weight * self.profiles.similarity(slug, topic_id), 2)
-        if points <= 0:
-            return None
-        closest = self.profiles.closest_examples(slug, topic_id)
-        like = "; ".join(f"{self.titles[ex]}" for ex, _ in closest) or "the topic's description"
-        return Match(like, "similar to", points)
+        return Match(SIMILAR_PLACEHOLDER, "similar to", points) if points > 0 else None
+
+    def explain(self, slug: str, assignment: Assignment) -> Assignment:
+        """Name the closest example papers, only for assignments a reader will see."""
+        closest = self.profiles.closest_examples(slug, assignment.topic_id)
+        like = "; ".join(self.titles[ex] for ex, _ in closest) or "the topic's description"
+        matches = tuple(
+            replace(m, text=like) if m.text == SIMILAR_PLACEHOLDER else m for m in assignment.matches
+        )
+        return replace(assignment, matches=matches)
 
 
 def score_topic(topic: Topic, text: PaperText, similarity: Similarity | None = None) -> TopicScore:
@@ -227,10 +235,11 @@ def assign_paper(paper: Paper, taxonomy: Taxonomy, similarity: Similarity | None
     subtopics: list[TopicScore] = []
     for top in chosen:
         subtopics.extend(_choose_descendants(by_id[top.topic_id], scores, settings))
+    explain = (lambda a: similarity.explain(paper.slug, a)) if similarity else (lambda a: a)
     return AssignedPaper(
         paper=paper,
-        topics=tuple(_as_assignment(s) for s in chosen),
-        subtopics=tuple(_as_assignment(s) for s in subtopics),
+        topics=tuple(explain(_as_assignment(s)) for s in chosen),
+        subtopics=tuple(explain(_as_assignment(s)) for s in subtopics),
         kind=kind,
         kind_reason=kind_reason,
         order_note=order_note,

@@ -25,6 +25,7 @@ CONFIG_KEYS = {
     "templates_dir": "folder with the Jinja2 templates and static/ assets",
     "output_dir": "where the built site is written",
     "taxonomy": "the taxonomy YAML file",
+    "overrides": "the editors' overrides YAML file (optional)",
     "latest_count": "how many recent papers the home page lists",
     "listings": "per-listing settings, e.g. the capture date of a listing",
 }
@@ -52,6 +53,7 @@ class SiteConfig:
     templates_dir: Path
     output_dir: Path
     taxonomy_path: Path
+    overrides_path: Path | None = None
     latest_count: int = 10
     listings: dict[str, ListingSettings] = field(default_factory=dict)
 
@@ -164,6 +166,7 @@ def _read_values(data: dict[str, Any], path: Path, problems: list[Problem]) -> d
         "templates_dir": folder("templates_dir", "templates"),
         "output_dir": folder("output_dir", "public"),
         "taxonomy_path": (root / text("taxonomy", "content/taxonomy.yaml")).resolve(),
+        "overrides_path": (root / text("overrides", "content/overrides.yaml")).resolve(),
         "latest_count": latest,
         "listings": _read_listings(data.get("listings"), data, path, problems),
     }

@@ -17,7 +17,9 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 def papers_json(papers: Sequence[AssignedPaper], urls: Urls) -> bytes:
-    """Every paper — unsorted ones with `topics: []` — topics best first."""
+    """Every paper — unsorted and off-topic ones with `topics: []` — topics best first.
+
+    Off-topic papers have no page, so their `url` is null."""
     records: list[dict[str, Any]] = [
         {
             "id": p.slug,
@@ -30,7 +32,9 @@ def papers_json(papers: Sequence[AssignedPaper], urls: Urls) -> bytes:
             "authors_count": p.paper.authors_count,
             "upvotes": p.paper.upvotes,
             "organization": p.paper.organization,
-            "url": urls.absolute(urls.paper(p.slug)),
+            "url": None if p.off_topic else urls.absolute(urls.paper(p.slug)),
+            "off_topic": p.off_topic,
+            "links": dict(p.links),
         }
         for p in sorted(papers, key=lambda p: p.slug)
     ]

@@ -172,6 +172,11 @@ class AssignedPaper:
     kind: str
     kind_reason: str
     order_note: str = ""  # why the topics are in this order, when precedence reordered them
+    off_topic: bool = False  # an editor kept it out of the site (still in papers.json)
+    links: tuple[tuple[str, str], ...] = ()  # (label, URL) from overrides
+    note_html: str = ""  # the editors' Markdown note, rendered safely
+    override_line: int | None = None  # the line of its override, when it has one
+    automatic: tuple[str, ...] = ()  # topics the rules chose, before overrides (for check)
 
     @property
     def slug(self) -> str:
@@ -213,7 +218,16 @@ class Site:
 
     @property
     def unsorted(self) -> list[AssignedPaper]:
-        return sorted((p for p in self.papers if not p.topics), key=newest_first)
+        return sorted((p for p in self.papers if not p.topics and not p.off_topic), key=newest_first)
+
+    @property
+    def off_topic(self) -> list[AssignedPaper]:
+        return sorted((p for p in self.papers if p.off_topic), key=newest_first)
+
+    @property
+    def published(self) -> list[AssignedPaper]:
+        """Papers with a page on the site: every paper but those the editors marked off-topic."""
+        return [p for p in self.papers if not p.off_topic]
 
 
 def newest_first(paper: AssignedPaper) -> tuple[int, str, str]:

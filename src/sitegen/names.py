@@ -29,7 +29,9 @@ class PaperNames:
         return self.by_slug.get(name) or self.by_title.get(name) or self.by_key.get(title_key(name))
 
     def unknown(self, path: Path, line: int | None, name: str, what: str) -> Problem:
-        close = difflib.get_close_matches(name, list(self.by_slug) + list(self.by_title), n=1, cutoff=0.6)
+        candidates = list(self.by_slug) + list(self.by_title)
+        close = [c for c in candidates if c.lower().startswith(name.lower())][:1]
+        close = close or difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
         hint = (
             f"did you mean '{close[0]}'?" if close else "use a paper's slug (from its URL) or its exact title"
         )

@@ -20,6 +20,7 @@ from .errors import Diagnostics, Problem, SitegenError
 from .models import Site, Taxonomy
 from .names import PaperNames
 from .output import check_output_dir, publish
+from .overrides import apply_overrides, load_overrides
 from .pages import load_pages, render_markdown
 from .parse import parse_listing
 from .render import copy_static, render_site
@@ -70,8 +71,11 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
     _check_listing_settings(config, {t.path.name for t in texts}, report.diagnostics)
     papers = report.timed("merge", lambda: merge_duplicates(raw))
     taxonomy = report.timed("taxonomy", lambda: load_taxonomy(config.taxonomy_path))
-    examples = resolve_examples(taxonomy, PaperNames(papers))
-    assigned = report.timed("assign", lambda: assign_topics(papers, taxonomy, examples))
+    names = PaperNames(papers)
+    examples = resolve_examples(taxonomy, names)
+    overrides = report.timed("overrides", lambda: load_overrides(config.overrides_path, names, taxonomy))
+    automatic = report.timed("assign", lambda: assign_topics(papers, taxonomy, examples))
+    assigned = apply_overrides(automatic, overrides, taxonomy)
     pages = report.timed("pages", lambda: load_pages(config.pages_dir))
     topic_html = {t.id: render_markdown(t.description) for t in taxonomy.walk()}
     site = Site(
@@ -83,7 +87,11 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
         topic_html=topic_html,
     )
     report.counts.update(
-        papers=len(assigned), topics=len(taxonomy.walk()), unsorted=len(site.unsorted), listings=len(texts)
+        papers=len(assigned),
+        topics=len(taxonomy.walk()),
+        unsorted=len(site.unsorted),
+        off_topic=len(site.off_topic),
+        listings=len(texts),
     )
     return site
 

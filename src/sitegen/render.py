@@ -108,7 +108,7 @@ def render_site(
 ) -> dict[str, bytes]:
     """Every output file of the site, as bytes, keyed by its path in the output directory."""
     r = Renderer(site, templates_dir, urls, config_context)
-    latest = sorted(site.papers, key=_latest_key)[: config_context["latest_count"]]
+    latest = sorted(site.published, key=_latest_key)[: config_context["latest_count"]]
     r.page("home.html", urls.home(), latest=latest)
     for node in _walk(r.common["tree"]):
         r.page(
@@ -119,7 +119,7 @@ def render_site(
             breadcrumbs=_breadcrumbs(node.topic, site),
             description_html=site.topic_html[node.topic.id],
         )
-    for paper in site.papers:
+    for paper in site.published:
         r.page("paper.html", urls.paper(paper.slug), paper=paper)
     for page in site.pages:
         r.page("page.html", urls.page(page.slug), page=page)
@@ -131,10 +131,10 @@ def render_site(
 
 
 def _add_data_files(r: Renderer, site: Site, urls: Urls, config: dict[str, Any]) -> None:
-    papers = site.papers
+    papers = site.published
     r.add("search-index.json", dump_json(build_search_index(papers)))
     r.add("search-docs.json", dump_json(search_documents(papers, urls.paper)))
-    r.add("papers.json", papers_json(papers, urls))
+    r.add("papers.json", papers_json(site.papers, urls))
     r.add("sitemap.xml", sitemap_xml(r.links, urls))
     r.add("feed.xml", atom_feed(papers, urls, site.title, site.description, config["author"]))
     r.add(".nojekyll", b"")

@@ -1,0 +1,268 @@
+"""Stage 5: apply the editors' overrides (content/overrides.yaml) to the automatic assignment.
+
+Automatic placement is right for most papers; overrides fix the rest. A paper is named by slug or
+exact title. Editors can pin or adjust topics, set the kind, mark a paper off-topic (kept out of
+the site, still in papers.json and listed for editors), correct metadata, add links, and attach
+a Markdown note. Every override is remembered, so `sitegen check` can show where the rules and
+the editors disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, SitegenError
+from .models import KINDS, AssignedPaper, Assignment, Match, Taxonomy
+from .names import PaperNames
+from .pages import is_safe_link, render_markdown
+from .yamlio import line_of, load_yaml, unknown_key_problems
+
+OVERRIDE_KEYS = (
+    "paper",
+    "topics",
+    "add_topics",
+    "remove_topics",
+    "kind",
+    "off_topic",
+    "title",
+    "date",
+    "authors_count",
+    "organization",
+    "upvotes",
+    "links",
+    "note",
+)
+METADATA_KEYS = ("title", "date", "authors_count", "organization", "upvotes")
+
+
+@dataclass(frozen=True)
+class Override:
+    """One editor decision about one paper, with the line it came from."""
+
+    slug: str
+    line: int | None
+    topics: tuple[str, ...] | None = None
+    add_topics: tuple[str, ...] = ()
+    remove_topics: tuple[str, ...] = ()
+    kind: str | None = None
+    off_topic: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+    links: tuple[tuple[str, str], ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Overrides:
+    path: Path | None
+    by_slug: dict[str, Override]
+
+    @classmethod
+    def empty(cls) -> Overrides:
+        return cls(None, {})
+
+
+def load_overrides(path: Path, names: PaperNames, taxonomy: Taxonomy) -> Overrides:
+    """Read and validate the overrides file; a missing file means no overrides."""
+    if not path.exists():
+        return Overrides(path, {})
+    data = load_yaml(path)
+    if data is None:
+        return Overrides(path, {})
+    problems: list[Problem] = []
+    if not isinstance(data, dict) or not isinstance(data.get("papers", []), list):
+        raise SitegenError.at(
+            path,
+            line_of(data),
+            "overrides must be a mapping with a 'papers:' list",
+            "start the file with papers: and one '- paper: <slug or title>' per paper",
+        )
+    problems.extend(unknown_key_problems(data, ("papers",), path, "the overrides file"))
+    reader = _OverrideReader(path, names, set(taxonomy.by_id()), problems)
+    by_slug: dict[str, Override] = {}
+    for raw in data.get("papers") or []:
+        override = reader.read(raw)
+        if override is None:
+            continue
+        if override.slug in by_slug:
+            problems.append(
+                Problem(
+                    path,
+                    override.line,
+                    f"paper '{override.slug}' is overridden twice "
+                    f"(first at line {by_slug[override.slug].line})",
+                    "merge the two entries",
+                )
+            )
+            continue
+        by_slug[override.slug] = override
+    if problems:
+        raise SitegenError(*problems)
+    return Overrides(path, by_slug)
+
+
+class _OverrideReader:
+    def __init__(self, path: Path, names: PaperNames, topic_ids: set[str], problems: list[Problem]) -> None:
+        self.path, self.names, self.topic_ids, self.problems = path, names, topic_ids, problems
+
+    def problem(self, where: Any, key: str | None, message: str, hint: str) -> None:
+        self.problems.append(Problem(self.path, line_of(where, key), message, hint))
+
+    def read(self, raw: Any) -> Override | None:
+        if not isinstance(raw, dict) or "paper" not in raw:
+            self.problem(
+                raw, None, "each override needs 'paper: <slug or exact title>'", "add the paper's slug"
+            )
+            return None
+        self.problems.extend(unknown_key_problems(raw, OVERRIDE_KEYS, self.path, "an override"))
+        paper = self.names.find(str(raw["paper"]))
+        if paper is None:
+            self.problems.append(
+                self.names.unknown(self.path, line_of(raw, "paper"), str(raw["paper"]), "paper")
+            )
+            return None
+        kind = raw.get("kind")
+        if kind is not None and kind not in KINDS:
+            self.problem(raw, "kind", f"unknown kind '{kind}'", f"use one of: {', '.join(KINDS)}")
+            kind = None
+        off_topic = raw.get("off_topic", False)
+        if not isinstance(off_topic, bool):
+            self.problem(raw, "off_topic", "'off_topic' must be true or false", "write off_topic: true")
+            off_topic = False
+        return Override(
+            slug=paper.slug,
+            line=line_of(raw),
+            topics=self.topic_list(raw, "topics") if "topics" in raw else None,
+            add_topics=self.topic_list(raw, "add_topics"),
+            remove_topics=self.topic_list(raw, "remove_topics"),
+            kind=kind,
+            off_topic=off_topic,
+            metadata=self.metadata(raw),
+            links=self.links(raw),
+            note=self.note(raw),
+        )
+
+    def topic_list(self, raw: dict[str, Any], key: str) -> tuple[str, ...]:
+        value = raw.get(key) or []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.problem(raw, key, f"'{key}' must be a list of topic ids", f"e.g. {key}: [peft]")
+            return ()
+        for topic in value:
+            if str(topic) not in self.topic_ids:
+                self.problem(
+                    raw,
+                    key,
+                    f"unknown topic '{topic}' in '{key}'",
+                    "use a topic id from the taxonomy, e.g. peft or peft/low-rank",
+                )
+        return tuple(str(t) for t in value if str(t) in self.topic_ids)
+
+    def metadata(self, raw: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        checks = {
+            "title": (str, "text"),
+            "organization": (str, "text"),
+            "authors_count": (int, "a whole number"),
+            "upvotes": (int, "a whole number"),
+            "date": (dt.date, "a date written YYYY-MM-DD"),
+        }
+        for key, (kind, what) in checks.items():
+            if key not in raw:
+                continue
+            value = raw[key]
+            if not isinstance(value, kind) or isinstance(value, bool) or (kind is str and not value.strip()):
+                self.problem(raw, key, f"'{key}' must be {what}", f"e.g. {key}: ...")
+                continue
+            out[key] = value.strip() if isinstance(value, str) else value
+        return out
+
+    def links(self, raw: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+        value = raw.get("links") or {}
+        if not isinstance(value, dict):
+            self.problem(
+                raw, "links", "'links' must map names to URLs", "e.g. links: {arxiv: https://arxiv.org/abs/…}"
+            )
+            return ()
+        out = []
+        for label, url in value.items():
+            if (
+                not isinstance(url, str)
+                or not url.startswith(("http://", "https://"))
+                or not is_safe_link(url)
+            ):
+                self.problem(
+                    value,
+                    label,
+                    f"link '{label}' must be an http(s) URL",
+                    "e.g. https://arxiv.org/abs/2106.09685",
+                )
+                continue
+            out.append((str(label), url))
+        return tuple(out)
+
+    def note(self, raw: dict[str, Any]) -> str:
+        value = raw.get("note", "")
+        if not isinstance(value, str):
+            self.problem(raw, "note", "'note' must be Markdown text", "write note: | followed by the text")
+            return ""
+        return value.strip()
+
+
+def apply_overrides(
+    papers: list[AssignedPaper], overrides: Overrides, taxonomy: Taxonomy
+) -> list[AssignedPaper]:
+    """The assigned papers with every override applied; papers without one are unchanged."""
+    if not overrides.by_slug:
+        return papers
+    by_id = taxonomy.by_id()
+    return [
+        _apply(p, overrides.by_slug[p.slug], overrides.path, by_id) if p.slug in overrides.by_slug else p
+        for p in papers
+    ]
+
+
+def _apply(
+    paper: AssignedPaper, override: Override, path: Path | None, by_id: dict[str, Any]
+) -> AssignedPaper:
+    where = f"{path.name if path else 'overrides'}:{override.line}"
+    editor = Match(f"set by the editors ({where})", "overrides", 0)
+    current = list(paper.topics) + list(paper.subtopics)
+    if override.topics is not None:
+        kept = {a.topic_id: a for a in current}
+        current = [kept.get(t) or Assignment(t, 0.0, (editor,)) for t in override.topics]
+        current += [
+            a
+            for a in paper.subtopics
+            if a.topic_id.split("/")[0] in override.topics and a.topic_id not in override.topics
+        ]
+    current += [
+        Assignment(t, 0.0, (editor,)) for t in override.add_topics if t not in {a.topic_id for a in current}
+    ]
+    removed = set(override.remove_topics)
+    current = [a for a in current if a.topic_id not in removed and a.topic_id.split("/")[0] not in removed]
+    top = tuple(a for a in current if "/" not in a.topic_id)
+    top_ids = {a.topic_id for a in top}
+    subs = tuple(a for a in current if "/" in a.topic_id and a.topic_id.split("/")[0] in top_ids)
+    if override.off_topic:
+        top, subs = (), ()
+    kind, kind_reason = paper.kind, paper.kind_reason
+    if override.kind:
+        kind, kind_reason = override.kind, f"set by the editors ({where})"
+    meta = dict(override.metadata)
+    return replace(
+        paper,
+        paper=replace(paper.paper, **meta) if meta else paper.paper,
+        topics=top,
+        subtopics=subs,
+        kind=kind,
+        kind_reason=kind_reason,
+        off_topic=override.off_topic,
+        links=override.links,
+        note_html=render_markdown(override.note) if override.note else "",
+        override_line=override.line,
+        automatic=tuple(paper.topic_ids),
+    )
