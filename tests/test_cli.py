@@ -90,8 +90,16 @@ def test_check_validates_without_writing_and_lists_unsorted(
     monkeypatch.chdir(project)
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0, result.output
-    assert "OK: 2 papers, 2 topics, 1 pages, 1 unsorted." in result.output
-    assert "  - a-paper-about-cooking: A Paper About Cooking" in result.output
+    assert "OK: 2 papers, 2 topics, 1 pages, 1 unsorted, 0 off-topic." in result.output
+    assert (
+        "Unsorted papers (no topic scored high enough): 1\n  - a-paper-about-cooking: A Paper About Cooking"
+        in result.output
+    )
+    assert "Empty topics: 1\n  - alignment (Preference alignment)" in result.output
+    assert (
+        "Rules that match no paper: 1\n  - taxonomy.yaml:12: topic 'alignment': rlhf, dpo, preference"
+        in result.output
+    )
     assert not (project / "public").exists()
 
 

@@ -207,43 +207,77 @@ def _declares_before(topic: Topic, other_id: str) -> bool:
     return other_id in topic.before or other_id.rsplit("/", 1)[-1] in topic.before
 
 
+NEAR_RATIO = 0.6  # a topic scoring this share of the threshold is "possibly related"
+
+
+class Assigner:
+    """Scores papers against one taxonomy; keeps what explanations need (examples, profiles)."""
+
+    def __init__(
+        self,
+        papers: Sequence[Paper],
+        taxonomy: Taxonomy,
+        examples: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.by_id = taxonomy.by_id()
+        self.similarity: Similarity | None = None
+        if taxonomy.settings.similarity_weight > 0:
+            profiles = build_profiles(papers, taxonomy, examples or {})
+            titles = {p.slug: p.title for p in papers}
+            self.similarity = Similarity(profiles, titles, taxonomy.settings.similarity_weight)
+
+    def scores(self, paper: Paper) -> tuple[dict[str, TopicScore], str, str]:
+        """Every topic's score for the paper, plus its kind and the kind's reason."""
+        text = PaperText.of(paper)
+        kind, kind_reason = assign_kind(text, self.taxonomy)
+        text.kind = kind
+        return score_tree(self.taxonomy, text, self.similarity), kind, kind_reason
+
+    def explain(self, slug: str, assignment: Assignment) -> Assignment:
+        return self.similarity.explain(slug, assignment) if self.similarity else assignment
+
+    def assign(self, paper: Paper) -> AssignedPaper:
+        settings = self.taxonomy.settings
+        scores, kind, kind_reason = self.scores(paper)
+        top_level = [scores[t.id] for t in self.taxonomy.topics]
+        chosen, order_note = apply_precedence(
+            choose(top_level, settings), self.by_id, settings.precedence_ratio
+        )
+        subtopics: list[TopicScore] = []
+        for top in chosen:
+            subtopics.extend(_choose_descendants(self.by_id[top.topic_id], scores, settings))
+        chosen_ids = {c.topic_id for c in chosen}
+        near_floor = settings.threshold * NEAR_RATIO
+        near = tuple(
+            (s.topic_id, s.score)
+            for s in sorted(top_level, key=lambda s: -s.score)
+            if s.topic_id not in chosen_ids and near_floor <= s.score
+        )
+        return AssignedPaper(
+            paper=paper,
+            topics=tuple(self.explain(paper.slug, _as_assignment(s)) for s in chosen),
+            subtopics=tuple(self.explain(paper.slug, _as_assignment(s)) for s in subtopics),
+            kind=kind,
+            kind_reason=kind_reason,
+            order_note=order_note,
+            near=near[:2],
+        )
+
+
 def assign_topics(
     papers: Sequence[Paper], taxonomy: Taxonomy, examples: Mapping[str, tuple[str, ...]] | None = None
 ) -> list[AssignedPaper]:
     """Topics, subtopics and kind for every paper; a paper with no topic stays, unsorted.
 
     `examples` maps topic ids to the slugs of their example papers (already resolved)."""
-    similarity = None
-    if taxonomy.settings.similarity_weight > 0:
-        profiles = build_profiles(papers, taxonomy, examples or {})
-        similarity = Similarity(
-            profiles, {p.slug: p.title for p in papers}, taxonomy.settings.similarity_weight
-        )
-    return [assign_paper(paper, taxonomy, similarity) for paper in papers]
+    assigner = Assigner(papers, taxonomy, examples)
+    return [assigner.assign(paper) for paper in papers]
 
 
-def assign_paper(paper: Paper, taxonomy: Taxonomy, similarity: Similarity | None = None) -> AssignedPaper:
-    settings = taxonomy.settings
-    text = PaperText.of(paper)
-    kind, kind_reason = assign_kind(text, taxonomy)
-    text.kind = kind
-    scores = score_tree(taxonomy, text, similarity)
-    by_id = taxonomy.by_id()
-    chosen, order_note = apply_precedence(
-        choose([scores[t.id] for t in taxonomy.topics], settings), by_id, settings.precedence_ratio
-    )
-    subtopics: list[TopicScore] = []
-    for top in chosen:
-        subtopics.extend(_choose_descendants(by_id[top.topic_id], scores, settings))
-    explain = (lambda a: similarity.explain(paper.slug, a)) if similarity else (lambda a: a)
-    return AssignedPaper(
-        paper=paper,
-        topics=tuple(explain(_as_assignment(s)) for s in chosen),
-        subtopics=tuple(explain(_as_assignment(s)) for s in subtopics),
-        kind=kind,
-        kind_reason=kind_reason,
-        order_note=order_note,
-    )
+def assign_paper(paper: Paper, taxonomy: Taxonomy) -> AssignedPaper:
+    """One paper against a taxonomy without similarity (no corpus): rules and kinds only."""
+    return Assigner([paper], taxonomy).assign(paper)
 
 
 def _choose_descendants(

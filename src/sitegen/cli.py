@@ -15,6 +15,7 @@ from . import __version__
 from .config import SiteConfig, load_config
 from .errors import SitegenError
 from .pipeline import BuildReport, build, load_site
+from .report import check_site, explain, find_papers
 
 CONFIG_OPTION = click.option(
     "--config",
@@ -86,6 +87,8 @@ def build_command(
         _print_warnings(report, strict=False)
     if not quiet:
         click.echo(f"Built {_display(config.output_dir)}: {report.summary()}")
+        if report.drift:
+            click.echo(report.drift)
 
 
 @main.command("check")
@@ -97,15 +100,32 @@ def check_command(config_path: Path, strict: bool) -> None:
     report = BuildReport()
     site = load_site(config, report)
     _print_warnings(report, strict)
-    unsorted = site.unsorted
+    findings = check_site(site)
     click.echo(
         f"OK: {len(site.papers)} papers, {len(site.taxonomy.walk())} topics, "
-        f"{len(site.pages)} pages, {len(unsorted)} unsorted."
+        f"{len(site.pages)} pages, {len(findings.unsorted)} unsorted, {len(findings.off_topic)} off-topic."
     )
-    if unsorted:
-        click.echo("Unsorted papers (no topic scored high enough):")
-        for paper in unsorted:
+    if findings.format():
+        click.echo(findings.format())
+
+
+@main.command("explain")
+@CONFIG_OPTION
+@click.argument("query", nargs=-1, required=True)
+def explain_command(config_path: Path, query: tuple[str, ...]) -> None:
+    """Show every topic's score for one paper (a slug, or words from its title) and why."""
+    config = _load(config_path)
+    site = load_site(config, BuildReport())
+    text = " ".join(query)
+    found = find_papers(site, text)
+    if not found:
+        raise SitegenError.at(None, None, f"no paper matches '{text}'", "give a slug or words from the title")
+    if len(found) > 1:
+        click.echo(f"{len(found)} papers match '{text}'; be more specific:")
+        for paper in found[:20]:
             click.echo(f"  - {paper.slug}: {paper.paper.title}")
+        return
+    click.echo(explain(site, found[0]))
 
 
 @main.command("serve")

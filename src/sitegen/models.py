@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 KINDS = ("method", "benchmark", "survey", "analysis", "toolkit")
 
@@ -148,6 +149,8 @@ class Match:
     def __str__(self) -> str:
         if self.field == "kind":
             return f"{self.text} ({self.points:+g})"
+        if self.field == "similar to":
+            return f"similar to: {self.text} ({self.points:+g})"
         return f"“{self.text}” in {self.field} ({self.points:+g})"
 
 
@@ -177,6 +180,7 @@ class AssignedPaper:
     note_html: str = ""  # the editors' Markdown note, rendered safely
     override_line: int | None = None  # the line of its override, when it has one
     automatic: tuple[str, ...] = ()  # topics the rules chose, before overrides (for check)
+    near: tuple[tuple[str, float], ...] = ()  # top-level topics scoring just under the threshold
 
     @property
     def slug(self) -> str:
@@ -207,6 +211,13 @@ class Site:
     taxonomy: Taxonomy
     pages: tuple[Page, ...]
     topic_html: dict[str, str]  # topic id → description rendered from Markdown
+    assigner: Any = None  # the `assign.Assigner` that placed the papers (explain, check)
+    overrides: Any = None  # the editors' `overrides.Overrides` (check)
+
+    def near_topic(self, topic_id: str) -> list[AssignedPaper]:
+        """Published papers just under a topic's bar: "possibly related", shown apart."""
+        found = [p for p in self.published if topic_id in {t for t, _ in p.near}]
+        return sorted(found, key=lambda p: -dict(p.near)[topic_id])
 
     def in_topic(self, topic_id: str) -> list[AssignedPaper]:
         """Papers of a topic (a top-level topic includes its subtopics' papers), newest first."""

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .assign import assign_topics
+from .assign import Assigner
 from .config import SiteConfig
 from .dedupe import merge_duplicates
 from .errors import Diagnostics, Problem, SitegenError
@@ -24,6 +24,7 @@ from .overrides import apply_overrides, load_overrides
 from .pages import load_pages, render_markdown
 from .parse import parse_listing
 from .render import copy_static, render_site
+from .report import drift_report
 from .sources import read_sources
 from .taxonomy import load_taxonomy
 from .urls import Urls
@@ -38,6 +39,7 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    drift: str = ""  # topic changes against the previous build's papers.json
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -74,7 +76,8 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
     names = PaperNames(papers)
     examples = resolve_examples(taxonomy, names)
     overrides = report.timed("overrides", lambda: load_overrides(config.overrides_path, names, taxonomy))
-    automatic = report.timed("assign", lambda: assign_topics(papers, taxonomy, examples))
+    assigner = report.timed("similarity", lambda: Assigner(papers, taxonomy, examples))
+    automatic = report.timed("assign", lambda: [assigner.assign(p) for p in papers])
     assigned = apply_overrides(automatic, overrides, taxonomy)
     pages = report.timed("pages", lambda: load_pages(config.pages_dir))
     topic_html = {t.id: render_markdown(t.description) for t in taxonomy.walk()}
@@ -85,6 +88,8 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
         taxonomy=taxonomy,
         pages=tuple(pages),
         topic_html=topic_html,
+        assigner=assigner,
+        overrides=overrides,
     )
     report.counts.update(
         papers=len(assigned),
@@ -159,5 +164,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
         raise SitegenError(*report.diagnostics.warnings)
     files = report.timed("render", lambda: render_files(site, config))
     report.counts["files"] = len(files)
+    previous = config.output_dir / "papers.json"
+    report.drift = drift_report(previous.read_bytes() if previous.is_file() else None, site.papers)
     report.timed("write", lambda: publish(files, config.output_dir))
     return report

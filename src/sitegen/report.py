@@ -1,0 +1,182 @@
+"""Editor-facing reports: what `sitegen check` finds, `sitegen explain`, and the build's drift.
+
+They read the in-memory `Site` (phase 1) and never write anything, so an editor can ask them
+as often as they like while tuning the taxonomy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .assign import PaperText, TopicScore, score_rule
+from .models import AssignedPaper, Assignment, Site
+from .textnorm import title_key
+
+WEAK_MARGIN = 1.25  # a best score below 1.25 times the threshold is a "weak" assignment
+DRIFT_LINES = 15
+
+
+@dataclass
+class CheckFindings:
+    """Everything an editor may want to fix, each as a ready-to-print line."""
+
+    unsorted: list[str] = field(default_factory=list)
+    off_topic: list[str] = field(default_factory=list)
+    weak: list[str] = field(default_factory=list)
+    empty_topics: list[str] = field(default_factory=list)
+    idle_rules: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+    def sections(self) -> list[tuple[str, list[str]]]:
+        return [
+            ("Unsorted papers (no topic scored high enough)", self.unsorted),
+            ("Off-topic papers (kept out of the site by overrides)", self.off_topic),
+            ("Weak assignments (best score close to the threshold)", self.weak),
+            ("Empty topics", self.empty_topics),
+            ("Rules that match no paper", self.idle_rules),
+            ("Overrides that disagree with the rules", self.conflicts),
+        ]
+
+    def format(self) -> str:
+        lines = []
+        for heading, items in self.sections():
+            if items:
+                lines.append(f"{heading}: {len(items)}")
+                lines.extend(f"  - {item}" for item in items)
+        return "\n".join(lines)
+
+
+def check_site(site: Site) -> CheckFindings:
+    findings = CheckFindings()
+    findings.unsorted = [f"{p.slug}: {p.paper.title}" for p in site.unsorted]
+    findings.off_topic = [f"{p.slug}: {p.paper.title}" for p in site.off_topic]
+    findings.weak = _weak(site)
+    findings.empty_topics = [f"{t.id} ({t.title})" for t in site.taxonomy.walk() if not site.in_topic(t.id)]
+    findings.idle_rules = _idle_rules(site)
+    findings.conflicts = _conflicts(site)
+    return findings
+
+
+def _weak(site: Site) -> list[str]:
+    bar = site.taxonomy.settings.threshold * WEAK_MARGIN
+    out = []
+    for paper in site.published:
+        if paper.topics and paper.override_line is None and paper.topics[0].score < bar:
+            best = paper.topics[0]
+            out.append(
+                f"{paper.slug}: {best.topic_id} scores {best.score:g} (threshold "
+                f"{site.taxonomy.settings.threshold:g}) because {best.reason}"
+            )
+    return out
+
+
+def _idle_rules(site: Site) -> list[str]:
+    texts = [PaperText.of(p.paper) for p in site.papers]
+    out = []
+    for topic in site.taxonomy.walk():
+        for rule in topic.rules:
+            if rule.if_kind:
+                continue
+            if not any(score_rule(rule, text) for text in texts):
+                out.append(f"{site.taxonomy.path.name}:{rule.line}: topic '{topic.id}': {rule.label}")
+    return out
+
+
+def _conflicts(site: Site) -> list[str]:
+    overrides = site.overrides
+    if overrides is None or not overrides.by_slug:
+        return []
+    name = overrides.path.name if overrides.path else "overrides"
+    papers = {p.slug: p for p in site.papers}
+    out = []
+    for slug, override in overrides.by_slug.items():
+        automatic = list(papers[slug].automatic)
+        where = f"{name}:{override.line}: {slug}"
+        if override.topics is not None and automatic and automatic[0] not in override.topics:
+            out.append(f"{where}: pinned to {list(override.topics)} but the rules choose {automatic}")
+        for topic in override.remove_topics:
+            if topic not in automatic:
+                out.append(f"{where}: removes '{topic}', which the rules no longer assign")
+        for topic in override.add_topics:
+            if topic in automatic:
+                out.append(f"{where}: adds '{topic}', which the rules already assign")
+        if override.off_topic and automatic:
+            out.append(f"{where}: marked off-topic, but the rules place it in {automatic}")
+    return out
+
+
+def find_papers(site: Site, query: str) -> list[AssignedPaper]:
+    """A paper by slug or exact title, else every paper whose title holds all the words."""
+    exact = [p for p in site.papers if query in (p.slug, p.paper.title)]
+    if exact:
+        return exact
+    words = title_key(query).split()
+    return [p for p in site.papers if words and all(w in title_key(p.paper.title).split() for w in words)]
+
+
+def explain(site: Site, paper: AssignedPaper) -> str:
+    """Every topic's score for a paper and what produced it, best first."""
+    settings = site.taxonomy.settings
+    scores, _, _ = site.assigner.scores(paper.paper)
+    lines = [
+        paper.paper.title,
+        f"slug: {paper.slug}",
+        f"kind: {paper.kind} — {paper.kind_reason}",
+        f"topics: {', '.join(paper.topic_ids) or 'none (unsorted)'}"
+        + (" (off-topic by override)" if paper.off_topic else ""),
+        f"threshold {settings.threshold:g}; further topics need "
+        f"{settings.secondary_ratio:g} × the best score",
+    ]
+    if paper.order_note:
+        lines.append(f"order: {paper.order_note}")
+    if paper.override_line is not None:
+        lines.append(
+            f"overridden at overrides.yaml:{paper.override_line} (the rules chose {list(paper.automatic)})"
+        )
+    lines.append("")
+    chosen = set(paper.topic_ids) | {a.topic_id for a in paper.subtopics}
+    ranked = sorted(scores.values(), key=lambda s: (-s.score, s.topic_id))
+    for score in ranked:
+        mark = "✓" if score.topic_id in chosen else " "
+        assignment = site.assigner.explain(paper.slug, _as_assignment(score))
+        detail = assignment.reason or (
+            "excluded by “" + score.excluded_by + "”" if score.excluded_by else "no match"
+        )
+        lines.append(f"{mark} {score.score:6.2f}  {score.topic_id}: {detail}")
+    return "\n".join(lines)
+
+
+def _as_assignment(score: TopicScore) -> Assignment:
+    return Assignment(score.topic_id, score.score, score.matches)
+
+
+def drift_report(previous_json: bytes | None, papers: Sequence[AssignedPaper]) -> str:
+    """What moved since the last build: papers that gained or lost topics, appeared or went."""
+    if not previous_json:
+        return ""
+    try:
+        before = {p["id"]: p.get("topics") or [] for p in json.loads(previous_json)}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return ""
+    after = {p.slug: p.topic_ids for p in papers}
+    lines = []
+    for slug in sorted(after.keys() & before.keys()):
+        gained = [t for t in after[slug] if t not in before[slug]]
+        lost = [t for t in before[slug] if t not in after[slug]]
+        if gained or lost:
+            change = " ".join([*(f"+{t}" for t in gained), *(f"-{t}" for t in lost)])
+            lines.append(f"  {slug}: {change}")
+    added = sorted(after.keys() - before.keys())
+    removed = sorted(before.keys() - after.keys())
+    if not (lines or added or removed):
+        return "No topic changes since the last build."
+    summary = [
+        f"Since the last build: {len(lines)} papers changed topics, {len(added)} new, {len(removed)} gone."
+    ]
+    summary += lines[:DRIFT_LINES]
+    if len(lines) > DRIFT_LINES:
+        summary.append(f"  … and {len(lines) - DRIFT_LINES} more (compare papers.json for all)")
+    summary += [f"  new: {slug}" for slug in added[:5]] + [f"  gone: {slug}" for slug in removed[:5]]
+    return "\n".join(summary)
