@@ -128,6 +128,19 @@ def explain_command(config_path: Path, query: tuple[str, ...]) -> None:
     click.echo(explain(site, found[0]))
 
 
+@main.command("new")
+@click.argument("directory", type=click.Path(path_type=Path))
+def new_command(directory: Path) -> None:
+    """Create a small example survey in DIRECTORY that builds at once."""
+    from .scaffold import new_survey
+
+    files = new_survey(directory)
+    click.echo(f"Created {len(files)} files in {directory}. Next:")
+    click.echo(f"  cd {directory} && sitegen build   # writes public/")
+    click.echo("  sitegen serve                      # preview at http://127.0.0.1:8000/")
+    click.echo("Then paste your own listings into content/sources/ and edit content/taxonomy.yaml.")
+
+
 @main.command("serve")
 @CONFIG_OPTION
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")

@@ -95,7 +95,7 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
         papers=len(assigned),
         topics=len(taxonomy.walk()),
         unsorted=len(site.unsorted),
-        off_topic=len(site.off_topic),
+        **{"off-topic": len(site.off_topic)},
         listings=len(texts),
     )
     return site
