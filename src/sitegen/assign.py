@@ -256,8 +256,8 @@ class Assigner:
         )
         return AssignedPaper(
             paper=paper,
-            topics=tuple(self.explain(paper.slug, _as_assignment(s)) for s in chosen),
-            subtopics=tuple(self.explain(paper.slug, _as_assignment(s)) for s in subtopics),
+            topics=tuple(self.explain(paper.slug, as_assignment(s)) for s in chosen),
+            subtopics=tuple(self.explain(paper.slug, as_assignment(s)) for s in subtopics),
             kind=kind,
             kind_reason=kind_reason,
             order_note=order_note,
@@ -291,7 +291,7 @@ def _choose_descendants(
     return out
 
 
-def _as_assignment(score: TopicScore) -> Assignment:
+def as_assignment(score: TopicScore) -> Assignment:
     return Assignment(topic_id=score.topic_id, score=score.score, matches=score.matches)
 
 

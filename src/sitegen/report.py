@@ -10,8 +10,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .assign import PaperText, TopicScore, score_rule
-from .models import AssignedPaper, Assignment, Site
+from .assign import PaperText, as_assignment, score_rule
+from .models import AssignedPaper, Site
 from .textnorm import title_key
 
 WEAK_MARGIN = 1.25  # a best score below 1.25 times the threshold is a "weak" assignment
@@ -140,16 +140,12 @@ def explain(site: Site, paper: AssignedPaper) -> str:
     ranked = sorted(scores.values(), key=lambda s: (-s.score, s.topic_id))
     for score in ranked:
         mark = "✓" if score.topic_id in chosen else " "
-        assignment = site.assigner.explain(paper.slug, _as_assignment(score))
+        assignment = site.assigner.explain(paper.slug, as_assignment(score))
         detail = assignment.reason or (
             "excluded by “" + score.excluded_by + "”" if score.excluded_by else "no match"
         )
         lines.append(f"{mark} {score.score:6.2f}  {score.topic_id}: {detail}")
     return "\n".join(lines)
-
-
-def _as_assignment(score: TopicScore) -> Assignment:
-    return Assignment(score.topic_id, score.score, score.matches)
 
 
 def drift_report(previous_json: bytes | None, papers: Sequence[AssignedPaper]) -> str:
