@@ -109,8 +109,11 @@ def test_build_prints_drift_after_a_taxonomy_edit(make_project, runner: CliRunne
 def test_topic_pages_show_possibly_related_papers_apart(make_project, tmp_path: Path) -> None:
     from sitegen.pipeline import build
 
+    from .conftest import MINIMAL_TAXONOMY
+
     listing = LISTING + "\nA Short Note\n\nNothing but preference here.\n"
-    project = make_project({"content/sources/listing.txt": listing})
+    taxonomy = "settings:\n  threshold: 3.5\n" + MINIMAL_TAXONOMY  # one mention (3 points) is just under
+    project = make_project({"content/sources/listing.txt": listing, "content/taxonomy.yaml": taxonomy})
     site = load(project)
     assert [p.slug for p in site.near_topic("alignment")] == ["a-short-note"]
     out = tmp_path / "out"

@@ -207,7 +207,7 @@ def _declares_before(topic: Topic, other_id: str) -> bool:
     return other_id in topic.before or other_id.rsplit("/", 1)[-1] in topic.before
 
 
-NEAR_RATIO = 0.6  # a topic scoring this share of the threshold is "possibly related"
+NEAR_RATIO = 0.8  # a topic scoring this share of the threshold is "possibly related"
 
 
 class Assigner:

@@ -214,10 +214,10 @@ class Site:
     assigner: Any = None  # the `assign.Assigner` that placed the papers (explain, check)
     overrides: Any = None  # the editors' `overrides.Overrides` (check)
 
-    def near_topic(self, topic_id: str) -> list[AssignedPaper]:
-        """Published papers just under a topic's bar: "possibly related", shown apart."""
+    def near_topic(self, topic_id: str, limit: int = 10) -> list[AssignedPaper]:
+        """The published papers closest under a topic's bar: "possibly related", shown apart."""
         found = [p for p in self.published if topic_id in {t for t, _ in p.near}]
-        return sorted(found, key=lambda p: -dict(p.near)[topic_id])
+        return sorted(found, key=lambda p: (-dict(p.near)[topic_id], p.slug))[:limit]
 
     def in_topic(self, topic_id: str) -> list[AssignedPaper]:
         """Papers of a topic (a top-level topic includes its subtopics' papers), newest first."""
