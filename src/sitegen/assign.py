@@ -265,16 +265,6 @@ class Assigner:
         )
 
 
-def assign_topics(
-    papers: Sequence[Paper], taxonomy: Taxonomy, examples: Mapping[str, tuple[str, ...]] | None = None
-) -> list[AssignedPaper]:
-    """Topics, subtopics and kind for every paper; a paper with no topic stays, unsorted.
-
-    `examples` maps topic ids to the slugs of their example papers (already resolved)."""
-    assigner = Assigner(papers, taxonomy, examples)
-    return [assigner.assign(paper) for paper in papers]
-
-
 def assign_paper(paper: Paper, taxonomy: Taxonomy) -> AssignedPaper:
     """One paper against a taxonomy without similarity (no corpus): rules and kinds only."""
     return Assigner([paper], taxonomy).assign(paper)
