@@ -51,7 +51,7 @@ def test_serves_pages_with_the_live_reload_script(preview) -> None:
     status, body = get(server, "/")
     assert status == 200
     assert "Test survey" in body
-    assert '<script src="/__sitegen/livereload.js"></script></body>' in body
+    assert '<script src="/__sitegen/livereload.js" data-version="1"></script></body>' in body
     assert get(server, "/__sitegen/livereload.js")[0] == 200
     assert get(server, "/assets/style.css")[0] == 200
 
@@ -99,4 +99,15 @@ def test_a_failed_rebuild_keeps_the_last_good_site_and_reports_the_error(preview
     events = conn.getresponse()
     assert events.readline() == b"event: failed\n"
     assert b"YAML syntax error" in events.readline()
+    conn.close()
+
+
+def test_a_rebuild_before_the_stream_connects_still_reloads_the_page(preview) -> None:
+    server, _ = preview
+    served = server.site.state.version  # the page was served from this build…
+    server.site.rebuild()  # …and a rebuild lands before its event stream connects
+    conn = http.client.HTTPConnection(*server.server_address[:2], timeout=10)
+    conn.request("GET", f"{EVENTS_PATH}?since={served}")
+    events = conn.getresponse()
+    assert events.readline() == b"event: reload\n"
     conn.close()

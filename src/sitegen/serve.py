@@ -16,7 +16,7 @@ import tempfile
 import threading
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import click
 import watchfiles
@@ -30,7 +30,10 @@ SCRIPT_PATH = "/__sitegen/livereload.js"
 KEEPALIVE_SECONDS = 15.0
 LIVERELOAD_JS = b"""// sitegen serve: reload this page after each rebuild; show build errors.
 (function () {
-  var source = new EventSource("/__sitegen/events");
+  // The page says which build it came from, so a rebuild that lands before the stream connects
+  // still reloads it.
+  var served = document.currentScript ? document.currentScript.dataset.version : "";
+  var source = new EventSource("/__sitegen/events" + (served ? "?since=" + served : ""));
   var box = null;
   source.addEventListener("reload", function () { window.location.reload(); });
   source.addEventListener("failed", function (event) {
@@ -169,9 +172,10 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
     def with_livereload(self, html: bytes) -> bytes:
         if not self.livereload:
             return html
+        version = str(self.site.state.version).encode()
         tags = (
             b'<link rel="stylesheet" href="/__sitegen/error.css">'
-            b'<script src="' + SCRIPT_PATH.encode() + b'"></script></body>'
+            b'<script src="' + SCRIPT_PATH.encode() + b'" data-version="' + version + b'"></script></body>'
         )
         return html.replace(b"</body>", tags, 1) if b"</body>" in html else html + tags
 
@@ -189,8 +193,10 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        seen = self.site.state.version
-        if self.site.state.error:
+        # The page reports the build it was served from; anything newer is announced at once.
+        since = parse_qs(urlsplit(self.path).query).get("since", [""])[0]
+        seen = int(since) if since.isdigit() else self.site.state.version
+        if self.site.state.error and seen == self.site.state.version:
             self.write_event("failed", self.site.state.error)
         try:
             while True:
