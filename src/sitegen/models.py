@@ -107,9 +107,8 @@ class AssignSettings:
     secondary_ratio: float = 0.5
     max_topics: int = 3
     similarity_weight: float = 0.0  # points for a perfect (cosine 1.0) match with a topic's profile
-    precedence_ratio: float = (
-        0.0  # `before` moves a topic ahead only if it scores this share of the one ahead
-    )
+    # `before` moves a topic ahead only if it scores this share of the one ahead of it.
+    precedence_ratio: float = 0.0
     kind_threshold: float = 3.0
     default_kind: str = "method"
 

@@ -10,8 +10,8 @@ import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import Problem
-from .models import Paper
+from .errors import Problem, SitegenError
+from .models import Paper, Taxonomy
 from .textnorm import title_key
 
 
@@ -36,3 +36,21 @@ class PaperNames:
             f"did you mean '{close[0]}'?" if close else "use a paper's slug (from its URL) or its exact title"
         )
         return Problem(path, line, f"{what} '{name}' names no paper", hint)
+
+    def resolve_examples(self, taxonomy: Taxonomy) -> dict[str, tuple[str, ...]]:
+        """Topic id → slugs of its example papers; every unknown name is an error with its line."""
+        problems = []
+        resolved: dict[str, tuple[str, ...]] = {}
+        for topic in taxonomy.walk():
+            slugs = []
+            for name in topic.examples:
+                paper = self.find(name)
+                if paper is None:
+                    what = f"example of topic '{topic.id}'"
+                    problems.append(self.unknown(taxonomy.path, topic.examples_line, name, what))
+                else:
+                    slugs.append(paper.slug)
+            resolved[topic.id] = tuple(slugs)
+        if problems:
+            raise SitegenError(*problems)
+        return resolved

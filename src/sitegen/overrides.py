@@ -212,22 +212,17 @@ class _OverrideReader:
         return value.strip()
 
 
-def apply_overrides(
-    papers: list[AssignedPaper], overrides: Overrides, taxonomy: Taxonomy
-) -> list[AssignedPaper]:
+def apply_overrides(papers: list[AssignedPaper], overrides: Overrides) -> list[AssignedPaper]:
     """The assigned papers with every override applied; papers without one are unchanged."""
     if not overrides.by_slug:
         return papers
-    by_id = taxonomy.by_id()
     return [
-        _apply(p, overrides.by_slug[p.slug], overrides.path, by_id) if p.slug in overrides.by_slug else p
+        _apply(p, overrides.by_slug[p.slug], overrides.path) if p.slug in overrides.by_slug else p
         for p in papers
     ]
 
 
-def _apply(
-    paper: AssignedPaper, override: Override, path: Path | None, by_id: dict[str, Any]
-) -> AssignedPaper:
+def _apply(paper: AssignedPaper, override: Override, path: Path | None) -> AssignedPaper:
     where = f"{path.name if path else 'overrides'}:{override.line}"
     editor = Match(f"set by the editors ({where})", "overrides", 0)
     current = list(paper.topics) + list(paper.subtopics)

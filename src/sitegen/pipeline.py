@@ -17,7 +17,7 @@ from .assign import Assigner
 from .config import SiteConfig
 from .dedupe import merge_duplicates
 from .errors import Diagnostics, Problem, SitegenError
-from .models import Site, Taxonomy
+from .models import Site
 from .names import PaperNames
 from .output import check_output_dir, publish
 from .overrides import apply_overrides, load_overrides
@@ -74,11 +74,11 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
     papers = report.timed("merge", lambda: merge_duplicates(raw))
     taxonomy = report.timed("taxonomy", lambda: load_taxonomy(config.taxonomy_path))
     names = PaperNames(papers)
-    examples = resolve_examples(taxonomy, names)
+    examples = names.resolve_examples(taxonomy)
     overrides = report.timed("overrides", lambda: load_overrides(config.overrides_path, names, taxonomy))
     assigner = report.timed("similarity", lambda: Assigner(papers, taxonomy, examples))
     automatic = report.timed("assign", lambda: [assigner.assign(p) for p in papers])
-    assigned = apply_overrides(automatic, overrides, taxonomy)
+    assigned = apply_overrides(automatic, overrides)
     pages = report.timed("pages", lambda: load_pages(config.pages_dir))
     topic_html = {t.id: render_markdown(t.description) for t in taxonomy.walk()}
     site = Site(
@@ -99,26 +99,6 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
         listings=len(texts),
     )
     return site
-
-
-def resolve_examples(taxonomy: Taxonomy, names: PaperNames) -> dict[str, tuple[str, ...]]:
-    """Topic id → slugs of its example papers; every unknown name is an error with its line."""
-    problems = []
-    resolved: dict[str, tuple[str, ...]] = {}
-    for topic in taxonomy.walk():
-        slugs = []
-        for name in topic.examples:
-            paper = names.find(name)
-            if paper is None:
-                problems.append(
-                    names.unknown(taxonomy.path, topic.examples_line, name, f"example of topic '{topic.id}'")
-                )
-            else:
-                slugs.append(paper.slug)
-        resolved[topic.id] = tuple(slugs)
-    if problems:
-        raise SitegenError(*problems)
-    return resolved
 
 
 def _check_listing_settings(config: SiteConfig, names: set[str], diagnostics: Diagnostics) -> None:
