@@ -109,7 +109,7 @@ def test_metadata_corrections_links_and_a_safe_note(make_project, tmp_path: Path
         (
             "papers:\n  - paper: lora-tricks-for-everyone\n    topics: [lora]\n",
             "overrides.yaml:3: unknown topic 'lora' in 'topics' — "
-            "use a topic id from the taxonomy, e.g. peft or peft/low-rank",
+            "valid topic ids: alignment, peft",
         ),
         (
             "papers:\n  - paper: lora-tricks-for-everyone\n    kind: tutorial\n",

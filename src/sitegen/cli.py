@@ -6,7 +6,9 @@ is shown only with --debug.
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -28,9 +30,11 @@ CONFIG_OPTION = click.option(
 
 
 class SitegenGroup(click.Group):
-    """Turns a `SitegenError` into a clean message and exit code 1."""
+    """Turns a `SitegenError` into a clean message and exit code 1, an interruption into 130."""
 
     def invoke(self, ctx: click.Context) -> object:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up like Ctrl-C does
         try:
             return super().invoke(ctx)
         except SitegenError as exc:
@@ -40,6 +44,13 @@ class SitegenGroup(click.Group):
                 click.secho(f"error: {problem}", fg="red", err=True)
             click.echo("Nothing was written; the previous output is unchanged.", err=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("\nInterrupted; the previous output is unchanged.", err=True)
+            sys.exit(130)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @click.group(cls=SitegenGroup)

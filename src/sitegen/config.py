@@ -7,6 +7,7 @@ anywhere. Every problem is reported at once with its line and the closest valid 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -122,8 +123,10 @@ def _read_values(data: dict[str, Any], path: Path, problems: list[Problem]) -> d
             return default
         return str(value)
 
-    def folder(key: str, default: str) -> Path:
-        return (root / text(key, default)).resolve()
+    def place(key: str, default: str) -> Path:
+        # Absolute but not resolved: a symbolic link stays visible, so reading through one that
+        # leads outside the site can be refused (textfiles.py).
+        return Path(os.path.abspath(root / text(key, default)))
 
     title = text("title", "")
     if not title.strip():
@@ -162,11 +165,11 @@ def _read_values(data: dict[str, Any], path: Path, problems: list[Problem]) -> d
         "base_url": base_url,
         "author": text("author", "").strip(),
         "language": text("language", "en").strip() or "en",
-        "content_dir": folder("content_dir", "content"),
-        "templates_dir": folder("templates_dir", "templates"),
-        "output_dir": folder("output_dir", "public"),
-        "taxonomy_path": (root / text("taxonomy", "content/taxonomy.yaml")).resolve(),
-        "overrides_path": (root / text("overrides", "content/overrides.yaml")).resolve(),
+        "content_dir": place("content_dir", "content"),
+        "templates_dir": place("templates_dir", "templates"),
+        "output_dir": place("output_dir", "public").resolve(),
+        "taxonomy_path": place("taxonomy", "content/taxonomy.yaml"),
+        "overrides_path": place("overrides", "content/overrides.yaml"),
         "latest_count": latest,
         "listings": _read_listings(data.get("listings"), data, path, problems),
     }

@@ -1,20 +1,28 @@
 """Stage 7: publish the rendered files atomically.
 
 Everything is written into a fresh folder beside the output and swapped in only when complete,
-so a failed or interrupted build leaves the previous site exactly as it was.
+so a failed or interrupted build leaves the previous site exactly as it was. On Linux the swap is
+one atomic exchange of the two folders (renameat2); elsewhere it is two renames, and a build
+killed between them is repaired by the next build before it does anything else.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
 
 from .errors import SitegenError
 
 MARKER = ".sitegen-output"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
 
 
 def check_output_dir(output_dir: Path, protected: list[Path]) -> None:
@@ -50,31 +58,59 @@ def _safe_target(root: Path, relative: str) -> Path:
     return root.joinpath(*parts)
 
 
+def _staging_prefix(output_dir: Path, stage: str) -> str:
+    return f".{output_dir.name}.{stage}-"
+
+
+def recover_interrupted(output_dir: Path) -> None:
+    """Undo what a killed build left beside the output: restore a swapped-out site, drop temp folders.
+
+    Only folders with sitegen's own prefix and marker are touched; a swapped-out site is put
+    back only when the output is missing.
+    """
+    output_dir = output_dir.resolve()
+    parent = output_dir.parent
+    if not parent.is_dir():
+        return
+    for stage in ("old", "new"):
+        for leftover in sorted(parent.glob(_staging_prefix(output_dir, stage) + "*")):
+            if leftover.is_symlink() or not (leftover / MARKER).is_file():
+                continue
+            if stage == "old" and not output_dir.exists():
+                os.replace(leftover, output_dir)
+            else:
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
 def publish(files: Mapping[str, bytes], output_dir: Path) -> None:
     """Write `files` into a temp folder beside `output_dir`, then swap it into place."""
     output_dir = output_dir.resolve()
     output_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.new-", dir=output_dir.parent))
+    recover_interrupted(output_dir)
+    staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(output_dir, "new"), dir=output_dir.parent))
     try:
+        # The marker goes first, so a killed build's leftovers are recognisably sitegen's own.
+        (staging / MARKER).write_text(
+            "This folder is written by sitegen build; it is replaced on each build.\n"
+        )
         for relative, data in files.items():
             target = _safe_target(staging, relative)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        (staging / MARKER).write_text(
-            "This folder is written by sitegen build; it is replaced on each build.\n"
-        )
         os.chmod(staging, 0o755)
         _swap(staging, output_dir)
-    except BaseException:
+    finally:
         shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def _swap(staging: Path, output_dir: Path) -> None:
+    """Put `staging` at `output_dir`; afterwards `staging` holds the previous site (or nothing)."""
     if not output_dir.exists():
         os.replace(staging, output_dir)
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.old-", dir=output_dir.parent))
+    if _exchange(staging, output_dir):
+        return
+    old = Path(tempfile.mkdtemp(prefix=_staging_prefix(output_dir, "old"), dir=output_dir.parent))
     old.rmdir()
     os.replace(output_dir, old)
     try:
@@ -83,3 +119,25 @@ def _swap(staging: Path, output_dir: Path) -> None:
         os.replace(old, output_dir)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two folders with Linux's renameat2(RENAME_EXCHANGE); False if unavailable."""
+    renameat2 = _libc_renameat2()
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0
+
+
+@functools.cache
+def _libc_renameat2() -> Callable[..., int] | None:
+    if sys.platform != "linux":
+        return None
+    try:
+        renameat2 = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).renameat2
+    except (OSError, AttributeError):  # no libc, or a libc older than glibc 2.28
+        return None
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    return renameat2

@@ -18,7 +18,7 @@ from .errors import Problem, SitegenError
 from .models import KINDS, AssignedPaper, Assignment, Match, Taxonomy
 from .names import PaperNames
 from .pages import is_safe_link, render_markdown
-from .yamlio import line_of, load_yaml, unknown_key_problems
+from .yamlio import closest_hint, line_of, load_yaml, unknown_key_problems
 
 OVERRIDE_KEYS = (
     "paper",
@@ -64,11 +64,13 @@ class Overrides:
         return cls(None, {})
 
 
-def load_overrides(path: Path, names: PaperNames, taxonomy: Taxonomy) -> Overrides:
+def load_overrides(
+    path: Path, names: PaperNames, taxonomy: Taxonomy, site_root: Path | None = None
+) -> Overrides:
     """Read and validate the overrides file; a missing file means no overrides."""
     if not path.exists():
         return Overrides(path, {})
-    data = load_yaml(path)
+    data = load_yaml(path, site_root, what="overrides file")
     if data is None:
         return Overrides(path, {})
     problems: list[Problem] = []
@@ -157,7 +159,7 @@ class _OverrideReader:
                     raw,
                     key,
                     f"unknown topic '{topic}' in '{key}'",
-                    "use a topic id from the taxonomy, e.g. peft or peft/low-rank",
+                    closest_hint(str(topic), sorted(self.topic_ids), "topic ids"),
                 )
         return tuple(str(t) for t in value if str(t) in self.topic_ids)
 

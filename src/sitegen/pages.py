@@ -11,9 +11,9 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from .errors import SitegenError
 from .models import Page
 from .slugs import slugify
+from .textfiles import read_text
 
 _SAFE_SCHEMES = ("http", "https", "mailto")
 _SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):")
@@ -40,18 +40,13 @@ def render_markdown(text: str) -> str:
     return _MD.render(text)
 
 
-def load_pages(pages_dir: Path) -> list[Page]:
+def load_pages(pages_dir: Path, site_root: Path | None = None) -> list[Page]:
     """Every `*.md` file becomes a page at `/<slug>/`, titled by its first `# heading`."""
     if not pages_dir.is_dir():
         return []
     pages = []
     for path in sorted(pages_dir.glob("*.md")):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise SitegenError.at(
-                path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})", "save the page as UTF-8"
-            ) from None
+        text = read_text(path, site_root, what="page")
         heading = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.MULTILINE)
         title = heading.group(1) if heading else path.stem.replace("-", " ").capitalize()
         body = text[: heading.start()] + text[heading.end() :] if heading else text

@@ -72,14 +72,16 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
             raw.extend(listing.papers)
     _check_listing_settings(config, {t.path.name for t in texts}, report.diagnostics)
     papers = report.timed("merge", lambda: merge_duplicates(raw))
-    taxonomy = report.timed("taxonomy", lambda: load_taxonomy(config.taxonomy_path))
+    taxonomy = report.timed("taxonomy", lambda: load_taxonomy(config.taxonomy_path, config.root))
     names = PaperNames(papers)
     examples = names.resolve_examples(taxonomy)
-    overrides = report.timed("overrides", lambda: load_overrides(config.overrides_path, names, taxonomy))
+    overrides = report.timed(
+        "overrides", lambda: load_overrides(config.overrides_path, names, taxonomy, config.root)
+    )
     assigner = report.timed("similarity", lambda: Assigner(papers, taxonomy, examples))
     automatic = report.timed("assign", lambda: [assigner.assign(p) for p in papers])
     assigned = apply_overrides(automatic, overrides)
-    pages = report.timed("pages", lambda: load_pages(config.pages_dir))
+    pages = report.timed("pages", lambda: load_pages(config.pages_dir, config.root))
     topic_html = {t.id: render_markdown(t.description) for t in taxonomy.walk()}
     site = Site(
         title=config.title,

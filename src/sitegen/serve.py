@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import shutil
-import signal
 import tempfile
 import threading
 from pathlib import Path
@@ -235,10 +234,6 @@ def watch_and_rebuild(site: PreviewSite, stop: threading.Event) -> None:
         site.rebuild()
 
 
-def _exit_on_sigterm(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def serve(config: SiteConfig, host: str, port: int, livereload: bool) -> None:
     server, site = start_server(config.path, host, port, livereload)
     if site.state.error:
@@ -251,7 +246,6 @@ def serve(config: SiteConfig, host: str, port: int, livereload: bool) -> None:
     stop = threading.Event()
     watcher = threading.Thread(target=watch_and_rebuild, args=(site, stop), daemon=True)
     watcher.start()
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so `kill` still cleans up the scratch folder
     address = site.base_url
     click.echo(f"Serving {address} (Ctrl-C to stop); rebuilding when content, templates or site.yaml change.")
     try:

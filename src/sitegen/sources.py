@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problem, SitegenError
+from .textfiles import read_text_into
 
 LISTING_SUFFIX = ".txt"
 
@@ -41,60 +42,9 @@ def read_sources(sources_dir: Path, site_root: Path) -> list[SourceText]:
     problems: list[Problem] = []
     texts = []
     for path in paths:
-        text = _read_one(path, site_root, problems)
+        text = read_text_into(path, site_root, problems, what="listing", empty_ok=False)
         if text is not None:
             texts.append(SourceText(path, text))
     if problems:
         raise SitegenError(*problems)
     return texts
-
-
-def _read_one(path: Path, site_root: Path, problems: list[Problem]) -> str | None:
-    resolved = path.resolve()
-    if not resolved.is_relative_to(site_root.resolve()):
-        problems.append(
-            Problem(
-                path,
-                None,
-                f"is a link to {resolved}, outside the site",
-                "copy the file into the sources folder instead of linking it",
-            )
-        )
-        return None
-    data = resolved.read_bytes()
-    if not data.strip():
-        problems.append(Problem(path, None, "the listing is empty", "paste a listing into it or delete it"))
-        return None
-    if b"\x00" in data[:4096]:
-        problems.append(
-            Problem(
-                path,
-                None,
-                "looks like a binary file, not a text listing",
-                "save the copied listing as plain text (.txt)",
-            )
-        )
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problems.append(
-            Problem(
-                path,
-                line,
-                f"is not UTF-8 (byte 0x{data[exc.start]:02x}); {_guess_encoding(data)}",
-                "re-save the file as UTF-8 text",
-            )
-        )
-        return None
-
-
-def _guess_encoding(data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "it looks like UTF-16"
-    try:
-        data.decode("cp1252")
-    except UnicodeDecodeError:
-        return "its encoding is unknown"
-    return "it looks like Windows-1252 / Latin-1"

@@ -13,7 +13,7 @@ from typing import Any
 
 from .errors import Problem, SitegenError
 from .models import KINDS, AssignSettings, KindRule, Rule, Taxonomy, Topic
-from .yamlio import line_of, load_yaml, unknown_key_problems
+from .yamlio import closest_hint, line_of, load_yaml, unknown_key_problems
 
 TOP_KEYS = ("settings", "kinds", "topics")
 TOPIC_KEYS = ("id", "title", "description", "rules", "exclude", "examples", "before", "children")
@@ -222,9 +222,9 @@ class _Reader:
         )
 
 
-def load_taxonomy(path: Path) -> Taxonomy:
+def load_taxonomy(path: Path, site_root: Path | None = None) -> Taxonomy:
     """Read the taxonomy file; raise one `SitegenError` that lists every problem in it."""
-    data = load_yaml(path)
+    data = load_yaml(path, site_root, what="taxonomy")
     return build_taxonomy(data, path)
 
 
@@ -267,7 +267,7 @@ def _check_precedence(topics: tuple[Topic, ...], reader: _Reader) -> None:
                             reader.path,
                             topic.before_line,
                             f"'before' of topic '{topic.id}' names '{other}', which is not a sibling topic",
-                            f"use one of: {', '.join(sorted(ids - {topic.id}))}",
+                            closest_hint(other, sorted(ids - {topic.id}), "sibling topics"),
                         )
                     )
             check(topic.children)

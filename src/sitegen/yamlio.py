@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem, SitegenError
+from .textfiles import read_text
 
 
 class LineDict(dict[str, Any]):
@@ -56,17 +57,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse a YAML file, turning syntax errors into `file:line` messages."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SitegenError.at(path, None, "file not found", "create it or fix the path") from None
-    except UnicodeDecodeError as exc:
-        raise SitegenError.at(
-            path, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})", "save it as UTF-8"
-        ) from None
-    return parse_yaml(text, path)
+def load_yaml(path: Path, site_root: Path | None = None, what: str = "YAML file") -> Any:
+    """Parse a YAML file, turning unreadable files and syntax errors into `file:line` messages."""
+    return parse_yaml(read_text(path, site_root, what=what), path)
 
 
 def parse_yaml(text: str, path: Path | str) -> Any:
@@ -99,11 +92,20 @@ def unknown_key_problems(
 ) -> list[Problem]:
     """One problem per unknown key, suggesting the closest valid key."""
     allowed = list(allowed)
-    problems = []
-    for key in mapping:
-        if key in allowed:
-            continue
-        close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"valid keys: {', '.join(allowed)}"
-        problems.append(Problem(path, line_of(mapping, key), f"unknown key '{key}' in {what}", hint))
-    return problems
+    return [
+        Problem(
+            path, line_of(mapping, key), f"unknown key '{key}' in {what}", closest_hint(key, allowed, "keys")
+        )
+        for key in mapping
+        if key not in allowed
+    ]
+
+
+def closest_hint(name: str, choices: Iterable[str], plural: str) -> str:
+    """'did you mean …?' for a near miss, else the valid choices (the first dozen)."""
+    choices = list(choices)
+    close = difflib.get_close_matches(name, choices, n=1)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    shown = ", ".join(choices[:12]) + (", …" if len(choices) > 12 else "")
+    return f"valid {plural}: {shown}"

@@ -1,0 +1,159 @@
+"""Atomic output: a build that fails, is interrupted or killed leaves the previous site intact."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sitegen import output
+from sitegen.errors import SitegenError
+from sitegen.output import MARKER, check_output_dir, publish, recover_interrupted
+
+from .conftest import ROOT
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def leftovers(output_dir: Path) -> list[str]:
+    return sorted(p.name for p in output_dir.parent.glob(f".{output_dir.name}.*"))
+
+
+@pytest.fixture
+def full_project(tmp_path: Path) -> Path:
+    """A copy of the default survey (430 papers), big enough that writing takes a visible while."""
+    project = tmp_path / "survey"
+    project.mkdir()
+    shutil.copy(ROOT / "site.yaml", project / "site.yaml")
+    shutil.copytree(ROOT / "content", project / "content")
+    shutil.copytree(ROOT / "templates", project / "templates")
+    return project
+
+
+def run_build(project: Path) -> int:
+    return subprocess.run([sys.executable, "-m", "sitegen", "build", "--quiet"], cwd=project).returncode
+
+
+def start_build(project: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "build", "--quiet"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for_staging(process: subprocess.Popen[bytes], output_dir: Path) -> None:
+    """Return as soon as the build has started writing its new site beside the output."""
+    deadline = time.monotonic() + 60
+    while not list(output_dir.parent.glob(f".{output_dir.name}.new-*/*")):
+        if process.poll() is not None:
+            pytest.fail(f"the build ended before it started writing: {process.communicate()[1].decode()}")
+        assert time.monotonic() < deadline, "the build never started writing"
+        time.sleep(0.001)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_a_build_stopped_while_writing_leaves_the_previous_site_byte_for_byte(
+    full_project: Path, sig: signal.Signals
+) -> None:
+    public = full_project / "public"
+    assert run_build(full_project) == 0
+    before = snapshot(public)
+    about = full_project / "content" / "pages" / "about.md"
+    about.write_text(about.read_text() + "\nChanged after the first build.\n")
+
+    process = start_build(full_project)
+    wait_for_staging(process, public)
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=60)
+
+    assert snapshot(public) == before
+    if sig == signal.SIGKILL:
+        assert process.returncode == -signal.SIGKILL
+        assert any(name.startswith(".public.new-") for name in leftovers(public))
+    else:
+        assert process.returncode == 130
+        assert b"Interrupted; the previous output is unchanged." in stderr
+        assert leftovers(public) == []  # cleaned up on the way out
+
+    # The next build clears what a killed build left and publishes the change.
+    assert run_build(full_project) == 0
+    assert leftovers(public) == []
+    assert b"Changed after the first build." in (public / "about" / "index.html").read_bytes()
+
+
+def test_a_failing_write_leaves_the_previous_site(tmp_path: Path) -> None:
+    public = tmp_path / "public"
+    publish({"index.html": b"old"}, public)
+    with pytest.raises(SitegenError, match="outside the output folder"):
+        publish({"index.html": b"new", "../escape.html": b"x"}, public)
+    assert snapshot(public) == {MARKER: (public / MARKER).read_bytes(), "index.html": b"old"}
+    assert not (tmp_path / "escape.html").exists()
+    assert leftovers(public) == []
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
+def test_publish_replaces_the_whole_site(tmp_path: Path, monkeypatch, exchange: bool) -> None:
+    if not exchange:
+        monkeypatch.setattr(output, "_exchange", lambda a, b: False)
+    public = tmp_path / "public"
+    publish({"index.html": b"one", "gone.html": b"x"}, public)
+    publish({"index.html": b"two"}, public)
+    assert sorted(snapshot(public)) == [MARKER, "index.html"]
+    assert (public / "index.html").read_bytes() == b"two"
+    assert leftovers(public) == []
+
+
+def test_a_build_killed_between_two_renames_is_repaired_by_the_next(tmp_path: Path) -> None:
+    """Without renameat2 the swap is two renames; a kill between them leaves only `.public.old-*`."""
+    public = tmp_path / "public"
+    publish({"index.html": b"old"}, public)
+    swapped_out = tmp_path / ".public.old-abc123"
+    os.replace(public, swapped_out)
+    (tmp_path / ".public.new-def456").mkdir()
+    (tmp_path / ".public.new-def456" / MARKER).write_text("")
+
+    recover_interrupted(public)
+
+    assert (public / "index.html").read_bytes() == b"old"
+    assert leftovers(public) == []
+
+
+def test_recovery_never_touches_folders_it_did_not_make(tmp_path: Path) -> None:
+    public = tmp_path / "public"
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    (tmp_path / ".public.old-x").mkdir()  # no marker: not a site sitegen wrote
+    (tmp_path / ".public.old-x" / "keep.txt").write_text("x")
+    recover_interrupted(public)
+    assert mine.is_dir()
+    assert (tmp_path / ".public.old-x" / "keep.txt").is_file()
+    assert not public.exists()  # an unmarked folder is never promoted to the output
+
+
+@pytest.mark.parametrize(
+    "choose",
+    [
+        lambda project: project,
+        lambda project: project / "content",
+        lambda project: project / "templates",
+        lambda project: Path.home(),
+        lambda project: Path("/"),
+        lambda project: project.parent,
+    ],
+    ids=["project root", "content", "templates", "home", "filesystem root", "parent of project"],
+)
+def test_refuses_folders_that_hold_the_project_or_other_files(make_project, choose) -> None:
+    project = make_project()
+    protected = [project, project / "content", project / "templates", project / "site.yaml"]
+    with pytest.raises(SitegenError, match="refusing"):
+        check_output_dir(choose(project), protected)
