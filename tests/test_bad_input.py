@@ -7,6 +7,7 @@ the file (and the line where there is one), no traceback is printed, and public/
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,3 +211,30 @@ def test_debug_shows_the_traceback_for_bad_input(make_project, runner: CliRunner
     result = runner.invoke(main, ["--debug", "build"])
     assert result.exit_code != 0
     assert result.exc_info is not None and result.exc_info[0].__name__ == "SitegenError"
+
+
+def test_warnings_are_printed_once_with_counts_and_strict_makes_them_errors(
+    make_project, runner: CliRunner, monkeypatch
+) -> None:
+    from .conftest import MINIMAL_LISTING, MINIMAL_TAXONOMY
+
+    stray = "".join("  • 3 authors\n" for _ in range(30))
+    empty_topic = "  - id: quantum\n    title: Quantum\n    rules:\n      - phrases: [qubit]\n"
+    project = make_project(
+        {"content/sources/listing.txt": stray + MINIMAL_LISTING, TAXONOMY: MINIMAL_TAXONOMY + empty_topic}
+    )
+    monkeypatch.chdir(project)
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 20 and len(set(warnings)) == 20
+    assert "… and 11 more (sitegen check lists them all)" in result.output
+    assert re.search(r"^31 warnings \(30 in \S+listing\.txt, 1 in \S+taxonomy\.yaml\)$", result.output, re.M)
+
+    check = runner.invoke(main, ["check"])
+    assert "taxonomy.yaml:14: topic 'quantum' has no papers" in check.output
+    assert len([line for line in check.output.splitlines() if line.startswith("warning: ")]) == 31
+
+    strict = runner.invoke(main, ["build", "--strict"])
+    assert strict.exit_code == 1
+    assert "error: " in strict.output and "topic 'quantum' has no papers" in strict.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -30,15 +31,24 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def site_url(default_site: Path) -> Iterator[str]:
-    handler = functools.partial(QuietHandler, directory=str(default_site))
+@contextlib.contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """A plain static server for a built site, as GitHub Pages would serve it."""
+    handler = functools.partial(QuietHandler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def site_url(default_site: Path) -> Iterator[str]:
+    with serving(default_site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +116,36 @@ def test_home_topic_and_paper_pages_render_without_errors(page, site_url: str) -
     assert page.locator("text=because").count() >= 1
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page.external_requests == [] and page.console_errors == []
+
+
+HOSTILE_TITLE = "<img src=x onerror=\"document.title='pwned'\"> LoRA <b>bold</b>"
+
+
+def test_hostile_titles_show_as_text_in_search_results_and_pages(browser, make_project) -> None:
+    from sitegen.config import load_config
+    from sitegen.pipeline import build
+
+    listing = f"{HOSTILE_TITLE}\n\nLoRA abstract <script>document.title='pwned'</script> end.\n"
+    project = make_project({"content/sources/listing.txt": listing})
+    build(load_config(project / "site.yaml"))
+    context = browser.new_context()
+    dialogs: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        with serving(project / "public") as url:
+            page.goto(f"{url}/search/?q=lora")
+            first = page.locator("#search-results li a").first
+            first.wait_for()
+            assert first.inner_text() == HOSTILE_TITLE
+            assert page.locator("#search-results img, #search-results b, #search-results script").count() == 0
+            first.click()
+            page.wait_for_url("**/papers/**")
+            assert page.locator("h1").inner_text() == HOSTILE_TITLE
+            assert page.locator("main img, main b, main script").count() == 0
+            assert page.title() != "pwned" and dialogs == []
+    finally:
+        context.close()
 
 
 def test_preview_reloads_the_open_page_after_an_edit(browser, make_project) -> None:

@@ -81,5 +81,12 @@ def test_slugs_are_safe_bounded_and_unique() -> None:
         "same-title-2",
         "same-title-3",
     ]
+    assert unique_slugs(["Café Models", "Cafe Models", "same-title", "Same Title", "Same Title 2"]) == [
+        "cafe-models",
+        "cafe-models-2",
+        "same-title",
+        "same-title-2",
+        "same-title-2-2",
+    ]
     long_slugs = unique_slugs(["x" * 200, "x" * 200])
     assert all(len(s) <= MAX_SLUG_CHARS for s in long_slugs) and len(set(long_slugs)) == 2

@@ -108,8 +108,7 @@ def test_metadata_corrections_links_and_a_safe_note(make_project, tmp_path: Path
         ),
         (
             "papers:\n  - paper: lora-tricks-for-everyone\n    topics: [lora]\n",
-            "overrides.yaml:3: unknown topic 'lora' in 'topics' — "
-            "valid topic ids: alignment, peft",
+            "overrides.yaml:3: unknown topic 'lora' in 'topics' — valid topic ids: alignment, peft",
         ),
         (
             "papers:\n  - paper: lora-tricks-for-everyone\n    kind: tutorial\n",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import http.client
+import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -63,12 +66,68 @@ def test_unknown_paths_get_the_site_404_page(preview) -> None:
     assert "Page not found" in body
 
 
-@pytest.mark.parametrize("path", ["/../site.yaml", "/..%2f..%2fsite.yaml", "/%2e%2e/%2e%2e/etc/passwd"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../site.yaml",
+        "/..%2f..%2fsite.yaml",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+        "/assets/../../../etc/passwd",
+        "/..%5c..%5csite.yaml",
+        "//etc/passwd",
+        "/%00",
+        "/" + "a" * 5000,
+        "/leak/",
+        "/leak.txt",
+    ],
+)
 def test_paths_outside_the_output_are_not_served(preview, path: str) -> None:
-    server, _ = preview
+    server, project = preview
+    output = server.site.output
+    (output / "leak.txt").symlink_to(project / "site.yaml")  # links out of the output are not followed
+    (output / "leak").symlink_to(project)
     status, body = get(server, path)
     assert status == 404
     assert "title: Test survey" not in body and "root:" not in body
+
+
+def test_head_requests_get_headers_only(preview) -> None:
+    server, _ = preview
+    conn = http.client.HTTPConnection(*server.server_address[:2], timeout=10)
+    conn.request("HEAD", "/")
+    response = conn.getresponse()
+    assert response.status == 200 and int(response.getheader("Content-Length")) > 0
+    assert response.read() == b""
+    conn.request("HEAD", "/no/such/")
+    assert conn.getresponse().status == 404
+    conn.close()
+
+
+def test_many_concurrent_clients_and_clients_that_hang_up(preview, capfd) -> None:
+    server, _ = preview
+    (server.site.output / "big.bin").write_bytes(bytes(8_000_000))  # too big to send before the reset
+    paths = ["/", "/about/", "/search-index.json", "/assets/style.css", "/missing/", "/../site.yaml"]
+    expected = {path: get(server, path)[0] for path in paths}
+
+    def hang_up_mid_response() -> None:
+        with socket.create_connection(server.server_address[:2], timeout=10) as sock:
+            sock.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+            sock.recv(100)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset
+
+    def client(n: int) -> list[tuple[str, int]]:
+        if n % 5 == 0:
+            hang_up_mid_response()
+        return [(path, get(server, path)[0]) for path in paths]
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=32) as pool:
+        results = [r for batch in pool.map(client, range(100)) for r in batch]
+
+    assert len(results) == 600
+    assert all(status == expected[path] for path, status in results)
+    assert get(server, "/")[0] == 200  # still serving
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_editing_content_rebuilds_and_tells_the_browser(preview) -> None:
@@ -111,3 +170,17 @@ def test_a_rebuild_before_the_stream_connects_still_reloads_the_page(preview) ->
     events = conn.getresponse()
     assert events.readline() == b"event: reload\n"
     conn.close()
+
+
+def test_serving_beyond_this_machine_needs_asking_and_warns(make_project, runner, monkeypatch) -> None:
+    from sitegen import serve as serve_module
+    from sitegen.cli import main
+
+    calls = []
+    monkeypatch.setattr(serve_module, "serve", lambda config, host, port, livereload: calls.append(host))
+    monkeypatch.chdir(make_project())
+    local = runner.invoke(main, ["serve"])
+    assert calls == ["127.0.0.1"] and "warning" not in local.output
+    exposed = runner.invoke(main, ["serve", "--host", "0.0.0.0"])
+    assert calls[-1] == "0.0.0.0"
+    assert "warning: serving on 0.0.0.0: other machines on your network can see" in exposed.output

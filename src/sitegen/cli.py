@@ -71,9 +71,12 @@ def _load(config_path: Path, out: Path | None = None, base_url: str | None = Non
     return load_config(config_path).with_overrides(output_dir=out, base_url=base_url)
 
 
-def _print_warnings(report: BuildReport, strict: bool) -> None:
+WARNINGS_SHOWN_BY_BUILD = 20
+
+
+def _print_warnings(report: BuildReport, strict: bool, limit: int | None = None) -> None:
     if report.diagnostics.warnings:
-        click.secho(report.diagnostics.summary(), fg="yellow", err=True)
+        click.secho(report.diagnostics.summary(limit), fg="yellow", err=True)
         if strict:
             raise SitegenError(*report.diagnostics.warnings)
 
@@ -95,7 +98,7 @@ def build_command(
     try:
         build(config, report, strict=strict)
     finally:
-        _print_warnings(report, strict=False)
+        _print_warnings(report, strict=False, limit=WARNINGS_SHOWN_BY_BUILD)
     if not quiet:
         click.echo(f"Built {_display(config.output_dir)}: {report.summary()}")
         if report.drift:

@@ -59,9 +59,12 @@ class Diagnostics:
             if problem not in self.warnings:
                 self.warnings.append(problem)
 
-    def summary(self) -> str:
-        """One line per warning, then counts by file so a long list stays readable."""
-        lines = [f"warning: {p}" for p in self.warnings]
+    def summary(self, limit: int | None = None) -> str:
+        """One line per warning (the first `limit`), then counts by file so a long list stays readable."""
+        shown = self.warnings if limit is None else self.warnings[:limit]
+        lines = [f"warning: {p}" for p in shown]
+        if len(shown) < len(self.warnings):
+            lines.append(f"… and {len(self.warnings) - len(shown)} more (sitegen check lists them all)")
         if len(self.warnings) > 1:
             per_file = Counter(str(p.path) for p in self.warnings)
             counts = ", ".join(f"{n} in {name}" for name, n in sorted(per_file.items()))

@@ -81,22 +81,28 @@ class Listing:
 def parse_listing(text: str, path: Path, captured: dt.date | None = None) -> Listing:
     """Parse a listing's text. `captured` (from site.yaml) gives the year of year-less dates."""
     reader = _ListingReader(path)
-    lines = text.splitlines()
-    for number, raw in enumerate(lines, start=1):
-        reader.feed(raw.strip(), number, _next_text(lines, number))
+    lines = [clean_text(raw) for raw in text.splitlines()]  # control characters read as blanks
+    for number, line in enumerate(lines, start=1):
+        reader.feed(line, number, _next_text(lines, number))
     entries = reader.finish()
     capture_day = reader.capture_day
     year, problems = _capture_year(entries, capture_day, captured, path)
     papers = tuple(_to_raw_paper(e, path, year, capture_day, problems) for e in entries)
+    for paper in papers:
+        if not paper.title:
+            problems.append(
+                Problem(path, paper.source.line, "a title with no readable text", "fix or remove the line")
+            )
+    papers = tuple(p for p in papers if p.title)
     capture = _capture_date(capture_day, year)
     return Listing(papers, capture, tuple(reader.problems + problems))
 
 
 def _next_text(lines: list[str], number: int) -> str | None:
     """The next non-blank line after line `number` (1-based), for one line of look-ahead."""
-    for raw in lines[number:]:
-        if raw.strip():
-            return raw.strip()
+    for line in lines[number:]:
+        if line:
+            return line
     return None
 
 

@@ -142,23 +142,36 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         if target is None:
             self.send_bytes(404, "text/html; charset=utf-8", self.with_livereload(self.not_found_page()))
             return
-        data = target.read_bytes()
+        try:
+            data = target.read_bytes()
+        except OSError:  # replaced by a rebuild between finding and reading it
+            self.send_bytes(404, "text/html; charset=utf-8", self.with_livereload(self.not_found_page()))
+            return
         content_type = self.guess_type(str(target))
         if content_type.startswith("text/html"):
             data = self.with_livereload(data)
             content_type = "text/html; charset=utf-8"
         self.send_bytes(200, content_type, data)
 
+    def do_HEAD(self) -> None:
+        if urlsplit(self.path).path.startswith("/__sitegen/"):
+            self.send_bytes(405, "text/plain; charset=utf-8", b"GET only\n")
+        else:
+            self.send_site_file()
+
     def site_file(self, url_path: str) -> Path | None:
-        """The file for a URL path, only if it lies inside the output folder."""
+        """The file for a URL path, only if it (after following links) lies inside the output folder."""
         root = self.site.output.resolve()
         relative = unquote(url_path).lstrip("/")
-        candidate = (root / relative).resolve()
-        if not candidate.is_relative_to(root):
+        try:
+            candidate = (root / relative).resolve()
+            if not candidate.is_relative_to(root):
+                return None
+            if candidate.is_dir():
+                candidate = (candidate / "index.html").resolve()
+            return candidate if candidate.is_relative_to(root) and candidate.is_file() else None
+        except (ValueError, OSError):  # a NUL byte, a name too long for the file system
             return None
-        if candidate.is_dir():
-            candidate = candidate / "index.html"
-        return candidate if candidate.is_file() else None
 
     def not_found_page(self) -> bytes:
         page = self.site.output / "404.html"
@@ -184,8 +197,9 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        with contextlib.suppress(ConnectionError):
-            self.wfile.write(data)
+        if self.command != "HEAD":
+            with contextlib.suppress(ConnectionError):
+                self.wfile.write(data)
 
     def send_events(self) -> None:
         self.send_response(200)

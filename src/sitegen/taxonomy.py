@@ -190,7 +190,11 @@ class _Reader:
             )
             default = "method"
         rules = []
-        for entry in raw.get("rules") or []:
+        rules_raw = raw.get("rules") or []
+        if not isinstance(rules_raw, list):
+            self.problem(raw, "rules", "'rules' of kinds must be a list", "start each rule with - kind:")
+            rules_raw = []
+        for entry in rules_raw:
             rule = self.rule(entry, KIND_RULE_KEYS, "kinds")
             kind = entry.get("kind") if isinstance(entry, dict) else None
             if kind not in KINDS:

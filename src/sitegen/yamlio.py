@@ -22,7 +22,10 @@ class LineDict(dict[str, Any]):
     """A dict from YAML that knows the line of the mapping and of each of its keys."""
 
     line: int = 0
-    key_lines: dict[str, int]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.key_lines: dict[str, int] = {}
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
@@ -63,10 +66,15 @@ def load_yaml(path: Path, site_root: Path | None = None, what: str = "YAML file"
 
 
 def parse_yaml(text: str, path: Path | str) -> Any:
-    loader = _LineLoader(text)
+    try:
+        loader = _LineLoader(text)
+    except yaml.reader.ReaderError as exc:  # raised while the loader first scans the text
+        raise _unreadable_character(exc, text, path) from None
     loader.name = str(path)
     try:
         return loader.get_single_data()
+    except yaml.reader.ReaderError as exc:
+        raise _unreadable_character(exc, text, path) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -78,6 +86,17 @@ def parse_yaml(text: str, path: Path | str) -> Any:
         raise SitegenError.at(path, None, f"YAML error: {exc}", "fix the YAML syntax") from None
     finally:
         loader.dispose()
+
+
+def _unreadable_character(exc: yaml.reader.ReaderError, text: str, path: Path | str) -> SitegenError:
+    line = text[: exc.position].count("\n") + 1
+    character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    return SitegenError.at(
+        path,
+        line,
+        f"YAML cannot contain the control character U+{ord(character):04X}",
+        "delete it (it is often pasted in invisibly)",
+    )
 
 
 def line_of(value: Any, key: str | None = None) -> int | None:
