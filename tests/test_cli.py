@@ -135,9 +135,23 @@ def test_refuses_an_output_folder_it_did_not_create(make_project, runner: CliRun
 def test_hostile_text_is_escaped_everywhere(make_project, runner: CliRunner, monkeypatch) -> None:
     listing = "<script>alert(1)</script> LoRA\n\nAn abstract with <img src=x onerror=alert(2)> and LoRA.\n"
     page = "# About\n\n<script>alert(3)</script>\n\n[click](javascript:alert(4)) [ok](https://example.org)\n"
-    project = make_project({"content/sources/listing.txt": listing, "content/pages/about.md": page})
+    overrides = (
+        "papers:\n  - paper: DPO Without Tears\n"
+        "    organization: '<script>alert(5)</script>'\n"
+        '    note: "<script>alert(6)</script> [x](javascript:alert(7)) <img src=x onerror=alert(8)>"\n'
+    )
+    project = make_project(
+        {
+            "content/sources/listing.txt": listing + "\nDPO Without Tears\n\nDPO aligns models.\n",
+            "content/pages/about.md": page,
+            "content/overrides.yaml": overrides,
+        }
+    )
     monkeypatch.chdir(project)
-    assert runner.invoke(main, ["build"]).exit_code == 0
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    dpo = (project / "public" / "papers" / "dpo-without-tears" / "index.html").read_text()
+    assert "&lt;script&gt;alert(5)&lt;/script&gt;" in dpo and "&lt;script&gt;alert(6)" in dpo
     for html_file in (project / "public").rglob("*.html"):
         html = html_file.read_text()
         assert "<script>alert" not in html, html_file
