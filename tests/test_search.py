@@ -1,0 +1,29 @@
+"""The Python side of search: the index sitegen builds is exactly the one lunr.py would build."""
+
+from __future__ import annotations
+
+import json
+
+from lunr import lunr
+
+from sitegen.dedupe import merge_duplicates
+from sitegen.models import AssignedPaper
+from sitegen.parse import parse_listing
+from sitegen.search import TITLE_BOOST, build_search_index
+
+from .conftest import ROOT
+
+
+def test_the_remembered_stemmer_gives_lunr_s_own_index() -> None:
+    source = ROOT / "content" / "sources"
+    path = sorted(source.glob("*.txt"))[0]
+    papers = merge_duplicates(parse_listing(path.read_text(encoding="utf-8"), path).papers)
+    assigned = [
+        AssignedPaper(paper=p, topics=(), subtopics=(), kind="method", kind_reason="") for p in papers
+    ]
+    documents = [{"id": p.slug, "title": p.title, "abstract": p.abstract} for p in papers]
+    fields = [{"field_name": "title", "boost": TITLE_BOOST}, {"field_name": "abstract", "boost": 1}]
+    expected = lunr(ref="id", fields=fields, documents=documents).serialize()
+    ours = build_search_index(assigned)
+    assert ours["pipeline"] == ["stemmer"]
+    assert json.dumps(ours, sort_keys=True) == json.dumps(expected, sort_keys=True)
