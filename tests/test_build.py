@@ -110,7 +110,10 @@ def test_search_index_loads_and_finds_a_paper_by_title(default_site: Path) -> No
     index = Index.load(data)
     hits = index.search("unlearning")
     assert hits
-    assert hits[0]["ref"] in {p.name for p in (default_site / "papers").iterdir()}
+    docs = json.loads((default_site / "search-docs.json").read_text(encoding="utf-8"))
+    assert len(docs) == len(list((default_site / "papers").iterdir()))
+    assert docs[int(hits[0]["ref"])]["id"] in {p.name for p in (default_site / "papers").iterdir()}
+    assert "unlearning" in docs[int(hits[0]["ref"])]["title"].lower()
 
 
 def test_sitemap_lists_every_page_and_the_feed_is_atom(default_site: Path, papers: list[dict]) -> None:

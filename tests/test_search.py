@@ -21,9 +21,17 @@ def test_the_remembered_stemmer_gives_lunr_s_own_index() -> None:
     assigned = [
         AssignedPaper(paper=p, topics=(), subtopics=(), kind="method", kind_reason="") for p in papers
     ]
-    documents = [{"id": p.slug, "title": p.title, "abstract": p.abstract} for p in papers]
+    documents = [{"id": str(i), "title": p.title, "abstract": p.abstract} for i, p in enumerate(papers)]
     fields = [{"field_name": "title", "boost": TITLE_BOOST}, {"field_name": "abstract", "boost": 1}]
     expected = lunr(ref="id", fields=fields, documents=documents).serialize()
     ours = build_search_index(assigned)
     assert ours["pipeline"] == ["stemmer"]
     assert json.dumps(ours, sort_keys=True) == json.dumps(expected, sort_keys=True)
+
+
+def test_the_default_survey_s_index_stays_small_enough_to_fetch(default_site) -> None:
+    """Issue 6: at most 300 KB gzipped for the default survey."""
+    import gzip
+
+    index = (default_site / "search-index.json").read_bytes()
+    assert len(gzip.compress(index, 9)) <= 300_000

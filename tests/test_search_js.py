@@ -22,6 +22,7 @@ console.log(JSON.stringify({version: lunr.version, refs: index.search(process.ar
 
 
 def lunr_js_search(site: Path, query: str) -> dict:
+    """lunr.js's version and the slugs of the papers it finds, best first."""
     node = require_node()
     result = subprocess.run(
         [node, "-e", SEARCH_SCRIPT, str(LUNR_DIR / "lunr.js"), str(site / "search-index.json"), query],
@@ -30,7 +31,10 @@ def lunr_js_search(site: Path, query: str) -> dict:
         timeout=60,
         check=True,
     )
-    return json.loads(result.stdout)
+    found = json.loads(result.stdout)
+    docs = json.loads((site / "search-docs.json").read_text(encoding="utf-8"))
+    found["refs"] = [docs[int(ref)]["id"] for ref in found["refs"]]
+    return found
 
 
 def test_vendored_lunr_is_unmodified_2_3_9_with_licence() -> None:

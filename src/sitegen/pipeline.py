@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .assign import Assigner
+from .cache import BuildCache
 from .config import SiteConfig
 from .dedupe import merge_duplicates
 from .errors import Diagnostics, Problem, SitegenError
@@ -40,6 +41,7 @@ class BuildReport:
     counts: dict[str, int] = field(default_factory=dict)
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     drift: str = ""  # topic changes against the previous build's papers.json
+    cached: tuple[str, ...] = ()  # results reused from .sitegen-cache/
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -57,7 +59,8 @@ class BuildReport:
         counts = ", ".join(f"{n} {what}" for what, n in self.counts.items())
         stages = ", ".join(f"{name} {secs * 1000:.0f} ms" for name, secs in self.timings.items())
         total = sum(self.timings.values())
-        return f"{counts} in {total:.2f} s ({stages})"
+        reused = f"; reused from cache: {', '.join(self.cached)}" if self.cached else ""
+        return f"{counts} in {total:.2f} s ({stages}){reused}"
 
 
 def load_site(config: SiteConfig, report: BuildReport) -> Site:
@@ -131,7 +134,7 @@ def _check_listing_settings(config: SiteConfig, names: set[str], diagnostics: Di
         )
 
 
-def render_files(site: Site, config: SiteConfig) -> dict[str, bytes]:
+def render_files(site: Site, config: SiteConfig, cache: BuildCache | None = None) -> dict[str, bytes]:
     """Phase 2: every output file as bytes."""
     urls = Urls(config.base_url)
     context: dict[str, Any] = {
@@ -143,7 +146,7 @@ def render_files(site: Site, config: SiteConfig) -> dict[str, bytes]:
         "base_url": config.base_url,
     }
     files = copy_static(config.static_dir)
-    for path, data in render_site(site, config.templates_dir, urls, context).items():
+    for path, data in render_site(site, config.templates_dir, urls, context, cache).items():
         files[path] = data
     return files
 
@@ -154,11 +157,13 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
     With `strict`, warnings stop the build before anything is written.
     """
     report = report or BuildReport()
-    check_output_dir(config.output_dir, [config.root, config.content_dir, config.templates_dir])
+    cache = BuildCache.beside(config.root)
+    check_output_dir(config.output_dir, [config.root, config.content_dir, config.templates_dir, cache.folder])
     site = load_site(config, report)
     if strict and report.diagnostics.warnings:
         raise SitegenError(*report.diagnostics.warnings)
-    files = report.timed("render", lambda: render_files(site, config))
+    files = report.timed("render", lambda: render_files(site, config, cache))
+    report.cached = tuple(cache.hits)
     report.counts["files"] = len(files)
     previous = config.output_dir / "papers.json"
     report.drift = drift_report(previous.read_bytes() if previous.is_file() else None, site.papers)

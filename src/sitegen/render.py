@@ -13,10 +13,11 @@ from urllib.parse import quote_plus
 
 import jinja2
 
+from .cache import BuildCache
 from .errors import SitegenError
 from .exports import atom_feed, dump_json, papers_json, sitemap_xml
 from .models import AssignedPaper, Site, Topic
-from .search import build_search_index, search_documents
+from .search import build_search_index, search_documents, search_index_inputs
 from .urls import Urls, output_file
 
 
@@ -104,7 +105,11 @@ class Renderer:
 
 
 def render_site(
-    site: Site, templates_dir: Path, urls: Urls, config_context: dict[str, Any]
+    site: Site,
+    templates_dir: Path,
+    urls: Urls,
+    config_context: dict[str, Any],
+    cache: BuildCache | None = None,
 ) -> dict[str, bytes]:
     """Every output file of the site, as bytes, keyed by its path in the output directory."""
     r = Renderer(site, templates_dir, urls, config_context)
@@ -126,13 +131,16 @@ def render_site(
     r.page("unsorted.html", urls.unsorted(), papers=site.unsorted)
     r.page("search.html", urls.search())
     r.page("404.html", urls.path("404.html"), in_sitemap=False)
-    _add_data_files(r, site, urls, config_context)
+    _add_data_files(r, site, urls, config_context, cache or BuildCache(None))
     return r.files
 
 
-def _add_data_files(r: Renderer, site: Site, urls: Urls, config: dict[str, Any]) -> None:
+def _add_data_files(r: Renderer, site: Site, urls: Urls, config: dict[str, Any], cache: BuildCache) -> None:
     papers = site.published
-    r.add("search-index.json", dump_json(build_search_index(papers)))
+    index = cache.json_bytes(
+        "search-index", search_index_inputs(papers), lambda: dump_json(build_search_index(papers))
+    )
+    r.add("search-index.json", index)
     r.add("search-docs.json", dump_json(search_documents(papers, urls.paper)))
     r.add("papers.json", papers_json(site.papers, urls))
     r.add("sitemap.xml", sitemap_xml(r.links, urls))

@@ -1,7 +1,9 @@
 """Build the search index at build time with Python's lunr, for lunr.js to load in the browser.
 
 Titles are boosted over abstracts so a paper named after the query ranks above one that only
-mentions it. Knows nothing of templates: it returns JSON-ready data.
+mentions it. A paper's ref in the index is its position in search-docs.json, not its slug: the
+index repeats a ref in every posting, and short refs make it a quarter of the size.
+Knows nothing of templates: it returns JSON-ready data.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
+from lunr import __VERSION__ as LUNR_VERSION
 from lunr import lunr
 from lunr.builder import Builder
 from lunr.stemmer import porter_stemmer
@@ -23,9 +26,21 @@ TITLE_BOOST = 10
 EXCERPT_CHARS = 240
 
 
+def search_index_inputs(papers: Sequence[AssignedPaper]) -> dict[str, Any]:
+    """Everything the index is made from: the cache key for reusing it."""
+    return {
+        "documents": [
+            {"id": str(position), "title": p.paper.title, "abstract": p.paper.abstract}
+            for position, p in enumerate(papers)
+        ],
+        "title_boost": TITLE_BOOST,
+        "lunr": LUNR_VERSION,
+    }
+
+
 def build_search_index(papers: Sequence[AssignedPaper]) -> dict[str, Any]:
-    """A serialized Lunr index whose refs are paper slugs (what `lunr.Index.load` accepts)."""
-    documents = [{"id": p.slug, "title": p.paper.title, "abstract": p.paper.abstract} for p in papers]
+    """A serialized Lunr index (what `lunr.Index.load` accepts); refs are positions in the papers."""
+    documents = search_index_inputs(papers)["documents"]
     index = lunr(
         ref="id",
         fields=[{"field_name": "title", "boost": TITLE_BOOST}, {"field_name": "abstract", "boost": 1}],
@@ -59,10 +74,11 @@ def _cached_stemmer(token: Token, i: int | None = None, tokens: list[Token] | No
 _cached_stemmer.label = "stemmer"  # type: ignore[attr-defined]
 
 
-def search_documents(papers: Sequence[AssignedPaper], paper_url: Any) -> dict[str, dict[str, Any]]:
-    """What the search page shows for a hit, keyed by slug: small, so the page loads fast."""
-    return {
-        p.slug: {
+def search_documents(papers: Sequence[AssignedPaper], paper_url: Any) -> list[dict[str, Any]]:
+    """What the search page shows for a hit, in index-ref order: small, so the page loads fast."""
+    return [
+        {
+            "id": p.slug,
             "title": p.paper.title,
             "url": paper_url(p.slug),
             "excerpt": _excerpt(p.paper.abstract),
@@ -71,7 +87,7 @@ def search_documents(papers: Sequence[AssignedPaper], paper_url: Any) -> dict[st
             "kind": p.kind,
         }
         for p in papers
-    }
+    ]
 
 
 def _excerpt(text: str) -> str:

@@ -1,0 +1,55 @@
+"""`.sitegen-cache/`: reused only while paper text and sitegen's version are unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sitegen import cache as cache_module
+from sitegen.config import load_config
+from sitegen.pipeline import build
+
+from .test_output import snapshot
+
+
+def build_project(project: Path) -> tuple[dict[str, bytes], tuple[str, ...]]:
+    report = build(load_config(project / "site.yaml"))
+    return snapshot(project / "public"), report.cached
+
+
+def cache_entries(project: Path) -> list[str]:
+    return sorted(p.name for p in (project / ".sitegen-cache").glob("search-index-*.json"))
+
+
+def test_a_taxonomy_edit_reuses_the_index_and_the_output_is_identical(make_project) -> None:
+    project = make_project()
+    first, reused = build_project(project)
+    assert reused == () and len(cache_entries(project)) == 1
+    taxonomy = project / "content" / "taxonomy.yaml"
+    taxonomy.write_text(taxonomy.read_text().replace("weight: 3", "weight: 4", 1))
+    second, reused = build_project(project)
+    assert reused == ("search-index",)
+    assert second["search-index.json"] == first["search-index.json"]
+    assert (project / ".sitegen-cache" / ".gitignore").read_text() == "*\n"
+
+
+def test_changed_paper_text_is_never_served_from_the_cache(make_project) -> None:
+    project = make_project()
+    build_project(project)
+    before = cache_entries(project)
+    listing = project / "content" / "sources" / "listing.txt"
+    listing.write_text(listing.read_text().replace("LoRA is cheap", "LoRA is quasiperiodic"))
+    files, reused = build_project(project)
+    assert reused == ()
+    assert b"quasiperiod" in files["search-index.json"]
+    assert cache_entries(project) != before and len(cache_entries(project)) == 1  # the stale entry is gone
+
+
+def test_a_new_sitegen_version_or_a_damaged_entry_means_building_afresh(make_project, monkeypatch) -> None:
+    project = make_project()
+    clean, _ = build_project(project)
+    (project / ".sitegen-cache" / cache_entries(project)[0]).write_text('{"truncated": ')
+    damaged, reused = build_project(project)
+    assert reused == () and damaged == clean
+    monkeypatch.setattr(cache_module, "__version__", "999.0")
+    _, reused = build_project(project)
+    assert reused == ()
