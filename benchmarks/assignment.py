@@ -64,7 +64,9 @@ def predict(config_path: Path) -> dict[str, Prediction]:
     return {p.slug: Prediction(tuple(p.topic_ids), p.kind) for p in site.papers}
 
 
-def report(labels: list[Label], predictions: dict[str, Prediction], topics: list[str], show_errors: bool) -> dict:
+def report(
+    labels: list[Label], predictions: dict[str, Prediction], topics: list[str], show_errors: bool
+) -> dict:
     n = len(labels)
     primary_right = sum(predictions[lab.slug].primary == lab.primary for lab in labels)
     kind_right = sum(predictions[lab.slug].kind == lab.kind for lab in labels)
@@ -93,7 +95,8 @@ def report(labels: list[Label], predictions: dict[str, Prediction], topics: list
         for lab in labels:
             got = predictions[lab.slug]
             if got.primary != lab.primary or set(got.topics) != set(lab.topics) or got.kind != lab.kind:
-                print(f"  {lab.slug[:70]:70} gold {list(lab.topics)} {lab.kind} | got {list(got.topics)} {got.kind}")
+                gold = f"{list(lab.topics)} {lab.kind}"
+                print(f"  {lab.slug[:70]:70} gold {gold} | got {list(got.topics)} {got.kind}")
     return {"primary": primary_right / n, "kind": kind_right / n, "topics": scores}
 
 

@@ -1,13 +1,17 @@
-"""Median wall-clock time of `sitegen build` on the default survey, as a whole process.
+"""Median wall-clock time and peak memory of `sitegen build` on the default survey, as a whole process.
 
 Usage: python benchmarks/build_time.py [--runs 5]
-Each run is a fresh `sitegen build` process (imports included) writing into a scratch folder,
-so the figure is what an editor waits for after saving.
+
+Each run is a fresh `sitegen build` process (imports included) on a scratch copy of the survey,
+so the figures are what an editor waits for after saving:
+  * cold: no `.sitegen-cache/`, no previous output;
+  * taxonomy edit: the cache is warm and only content/taxonomy.yaml changed since the last build.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -19,13 +23,43 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def time_build(out: Path) -> float:
+def copy_survey(target: Path) -> Path:
+    target.mkdir(parents=True)
+    shutil.copy(ROOT / "site.yaml", target / "site.yaml")
+    shutil.copytree(ROOT / "content", target / "content")
+    shutil.copytree(ROOT / "templates", target / "templates")
+    return target
+
+
+def timed_build(project: Path) -> tuple[float, float]:
+    """Seconds and peak resident memory (MB) of one `sitegen build` process."""
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "sitegen", "build", "--config", str(ROOT / "site.yaml"), "--out", str(out), "--quiet"],
-        check=True,
+    process = subprocess.Popen([sys.executable, "-m", "sitegen", "build", "--quiet"], cwd=project)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"sitegen build failed with exit code {process.returncode}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def cold_run(scratch: Path, n: int) -> tuple[float, float]:
+    return timed_build(copy_survey(scratch / f"cold-{n}"))
+
+
+def taxonomy_edit_run(project: Path, n: int) -> tuple[float, float]:
+    taxonomy = project / "content" / "taxonomy.yaml"
+    taxonomy.write_text(taxonomy.read_text(encoding="utf-8") + f"\n# edit {n}\n", encoding="utf-8")
+    return timed_build(project)
+
+
+def report(label: str, runs: list[tuple[float, float]]) -> None:
+    times = [t for t, _ in runs]
+    memory = max(m for _, m in runs)
+    print(
+        f"{label:<28} median {statistics.median(times):.2f} s "
+        f"(min {min(times):.2f}, max {max(times):.2f}; {len(times)} runs), peak memory {memory:.0f} MB"
     )
-    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -34,11 +68,15 @@ def main() -> None:
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="sitegen-bench-"))
     try:
-        times = [time_build(scratch / "public") for _ in range(args.runs)]
+        cold = [cold_run(scratch, n) for n in range(args.runs)]
+        warm = copy_survey(scratch / "warm")
+        timed_build(warm)  # fills the cache
+        edits = [taxonomy_edit_run(warm, n) for n in range(args.runs)]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    print(f"sitegen build, default survey, {args.runs} runs: median {statistics.median(times):.2f} s "
-          f"(min {min(times):.2f} s, max {max(times):.2f} s)")
+    print("sitegen build, default survey (430 papers), whole process:")
+    report("cold", cold)
+    report("after a taxonomy-only edit", edits)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ class Paper:
     upvotes: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: hashing all phrases per look-up was slow
 class Rule:
     """Weighted phrases or a pattern that give a topic (or a kind) points when they match."""
 

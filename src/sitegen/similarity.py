@@ -14,7 +14,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .models import Paper, Taxonomy, Topic
 
@@ -117,11 +117,23 @@ class TopicProfiles:
     papers: Mapping[str, Vector]  # slug → vector
     profiles: Mapping[str, Vector]  # topic id → vector
     examples: Mapping[str, tuple[str, ...]]  # topic id → example slugs (its own and its subtopics')
+    # term → (topic id, weight) for every profile holding the term: one pass over a paper's terms
+    # gives its similarity to every topic, instead of one dot product per topic.
+    postings: Mapping[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
+    _by_paper: dict[str, dict[str, float]] = field(default_factory=dict, compare=False, repr=False)
 
     def similarity(self, slug: str, topic_id: str) -> float:
-        profile = self.profiles.get(topic_id)
-        vec = self.papers.get(slug)
-        return cosine(vec, profile) if profile and vec else 0.0
+        by_topic = self._by_paper.get(slug)
+        if by_topic is None:
+            by_topic = self._by_paper[slug] = self._all_topics(slug)
+        return by_topic.get(topic_id, 0.0)
+
+    def _all_topics(self, slug: str) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for term, value in self.papers.get(slug, {}).items():
+            for topic_id, weight in self.postings.get(term, ()):
+                totals[topic_id] = totals.get(topic_id, 0.0) + value * weight
+        return totals
 
     def closest_examples(self, slug: str, topic_id: str, n: int = 2) -> list[tuple[str, float]]:
         """The topic's example papers most like this paper: the "similar to" of a reason."""
@@ -156,4 +168,8 @@ def build_profiles(
 
     for topic in taxonomy.topics:
         visit(topic)
-    return TopicProfiles(vectors, profiles, all_examples)
+    postings: dict[str, list[tuple[str, float]]] = {}
+    for topic_id, profile in profiles.items():
+        for term, weight in profile.items():
+            postings.setdefault(term, []).append((topic_id, weight))
+    return TopicProfiles(vectors, profiles, all_examples, {t: tuple(p) for t, p in postings.items()})
