@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from sitegen.cli import main
 
-from .test_output import snapshot
+from .conftest import snapshot
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from sitegen import cache as cache_module
 from sitegen.config import load_config
 from sitegen.pipeline import build
 
-from .test_output import snapshot
+from .conftest import snapshot
 
 
 def build_project(project: Path) -> tuple[dict[str, bytes], tuple[str, ...]]:

@@ -16,11 +16,7 @@ from sitegen import output
 from sitegen.errors import SitegenError
 from sitegen.output import MARKER, check_output_dir, publish, recover_interrupted
 
-from .conftest import ROOT
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+from .conftest import ROOT, snapshot
 
 
 def leftovers(output_dir: Path) -> list[str]:

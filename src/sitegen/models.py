@@ -226,6 +226,11 @@ class Site:
             found = [p for p in self.papers if topic_id in p.topic_ids]
         return sorted(found, key=newest_first)
 
+    def empty_topics(self) -> list[Topic]:
+        """Topics no paper reaches: usually a rule that stopped matching after an edit."""
+        claimed = {a.topic_id for p in self.papers for a in (*p.topics, *p.subtopics)}
+        return [t for t in self.taxonomy.walk() if t.id not in claimed]
+
     @property
     def unsorted(self) -> list[AssignedPaper]:
         return sorted((p for p in self.papers if not p.topics and not p.off_topic), key=newest_first)

@@ -108,16 +108,13 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
 
 
 def _warn_empty_topics(site: Site, config: SiteConfig, diagnostics: Diagnostics) -> None:
-    """An empty topic is usually a rule that no longer matches after an edit."""
-    claimed = {a.topic_id for paper in site.papers for a in (*paper.topics, *paper.subtopics)}
-    for topic in site.taxonomy.walk():
-        if topic.id not in claimed:
-            diagnostics.warn(
-                config.taxonomy_path,
-                topic.line,
-                f"topic '{topic.id}' has no papers",
-                "widen its rules, list example papers, or remove it (sitegen explain shows scores)",
-            )
+    for topic in site.empty_topics():
+        diagnostics.warn(
+            config.taxonomy_path,
+            topic.line,
+            f"topic '{topic.id}' has no papers",
+            "widen its rules, list example papers, or remove it (sitegen explain shows scores)",
+        )
 
 
 def _check_listing_settings(config: SiteConfig, names: set[str], diagnostics: Diagnostics) -> None:

@@ -137,9 +137,8 @@ def render_site(
 
 def _add_data_files(r: Renderer, site: Site, urls: Urls, config: dict[str, Any], cache: BuildCache) -> None:
     papers = site.published
-    index = cache.json_bytes(
-        "search-index", search_index_inputs(papers), lambda: dump_json(build_search_index(papers))
-    )
+    inputs = search_index_inputs(papers)
+    index = cache.json_bytes("search-index", inputs, lambda: dump_json(build_search_index(inputs)))
     r.add("search-index.json", index)
     r.add("search-docs.json", dump_json(search_documents(papers, urls.paper)))
     r.add("papers.json", papers_json(site.papers, urls))

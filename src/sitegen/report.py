@@ -53,7 +53,7 @@ def check_site(site: Site) -> CheckFindings:
     findings.unsorted = [f"{p.slug}: {p.paper.title}" for p in site.unsorted]
     findings.off_topic = [f"{p.slug}: {p.paper.title}" for p in site.off_topic]
     findings.weak = _weak(site)
-    findings.empty_topics = [f"{t.id} ({t.title})" for t in site.taxonomy.walk() if not site.in_topic(t.id)]
+    findings.empty_topics = [f"{t.id} ({t.title})" for t in site.empty_topics()]
     findings.idle_rules = _idle_rules(site)
     findings.conflicts = _conflicts(site)
     return findings

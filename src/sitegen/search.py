@@ -9,7 +9,7 @@ Knows nothing of templates: it returns JSON-ready data.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lunr import __VERSION__ as LUNR_VERSION
@@ -38,13 +38,18 @@ def search_index_inputs(papers: Sequence[AssignedPaper]) -> dict[str, Any]:
     }
 
 
-def build_search_index(papers: Sequence[AssignedPaper]) -> dict[str, Any]:
-    """A serialized Lunr index (what `lunr.Index.load` accepts); refs are positions in the papers."""
-    documents = search_index_inputs(papers)["documents"]
+def build_search_index(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A serialized Lunr index (what `lunr.Index.load` accepts) from `search_index_inputs`.
+
+    Made from those inputs alone, so the cache key that hashes them covers everything it uses.
+    """
     index = lunr(
         ref="id",
-        fields=[{"field_name": "title", "boost": TITLE_BOOST}, {"field_name": "abstract", "boost": 1}],
-        documents=documents,
+        fields=[
+            {"field_name": "title", "boost": inputs["title_boost"]},
+            {"field_name": "abstract", "boost": 1},
+        ],
+        documents=inputs["documents"],
         builder=_builder(),
     )
     return index.serialize()

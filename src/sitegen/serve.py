@@ -139,12 +139,11 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
 
     def send_site_file(self) -> None:
         target = self.site_file(urlsplit(self.path).path)
-        if target is None:
-            self.send_bytes(404, "text/html; charset=utf-8", self.with_livereload(self.not_found_page()))
-            return
         try:
-            data = target.read_bytes()
+            data = target.read_bytes() if target else None
         except OSError:  # replaced by a rebuild between finding and reading it
+            data = None
+        if data is None:
             self.send_bytes(404, "text/html; charset=utf-8", self.with_livereload(self.not_found_page()))
             return
         content_type = self.guess_type(str(target))

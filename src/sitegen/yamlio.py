@@ -67,14 +67,14 @@ def load_yaml(path: Path, site_root: Path | None = None, what: str = "YAML file"
 
 def parse_yaml(text: str, path: Path | str) -> Any:
     try:
-        loader = _LineLoader(text)
-    except yaml.reader.ReaderError as exc:  # raised while the loader first scans the text
-        raise _unreadable_character(exc, text, path) from None
-    loader.name = str(path)
-    try:
-        return loader.get_single_data()
-    except yaml.reader.ReaderError as exc:
-        raise _unreadable_character(exc, text, path) from None
+        return _load_with_lines(text, path)
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids, found before any parsing
+        raise SitegenError.at(
+            path,
+            text[: exc.position].count("\n") + 1,
+            f"YAML cannot contain the control character U+{exc.character:04X}",
+            "delete it (it is often pasted in invisibly)",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -84,19 +84,15 @@ def parse_yaml(text: str, path: Path | str) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise SitegenError.at(path, None, f"YAML error: {exc}", "fix the YAML syntax") from None
+
+
+def _load_with_lines(text: str, path: Path | str) -> Any:
+    loader = _LineLoader(text)
+    loader.name = str(path)
+    try:
+        return loader.get_single_data()
     finally:
         loader.dispose()
-
-
-def _unreadable_character(exc: yaml.reader.ReaderError, text: str, path: Path | str) -> SitegenError:
-    line = text[: exc.position].count("\n") + 1
-    character = exc.character if isinstance(exc.character, str) else chr(exc.character)
-    return SitegenError.at(
-        path,
-        line,
-        f"YAML cannot contain the control character U+{ord(character):04X}",
-        "delete it (it is often pasted in invisibly)",
-    )
 
 
 def line_of(value: Any, key: str | None = None) -> int | None:
