@@ -26,7 +26,7 @@ from .models import (
     Taxonomy,
     Topic,
 )
-from .similarity import TopicProfiles, build_profiles
+from .similarity import PaperVectors, TopicProfiles, build_profiles, paper_vectors
 from .textmatch import Phrase, TextIndex, compile_phrase
 
 TITLE_FACTOR = 2.0
@@ -218,12 +218,13 @@ class Assigner:
         papers: Sequence[Paper],
         taxonomy: Taxonomy,
         examples: Mapping[str, tuple[str, ...]] | None = None,
+        text: PaperVectors | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.by_id = taxonomy.by_id()
         self.similarity: Similarity | None = None
         if taxonomy.settings.similarity_weight > 0:
-            profiles = build_profiles(papers, taxonomy, examples or {})
+            profiles = build_profiles(text or paper_vectors(papers), taxonomy, examples or {})
             titles = {p.slug: p.title for p in papers}
             self.similarity = Similarity(profiles, titles, taxonomy.settings.similarity_weight)
 

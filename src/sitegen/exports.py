@@ -1,14 +1,17 @@
-"""Machine-readable outputs: papers.json (every paper, sorted or not), sitemap.xml and an Atom feed."""
+"""Machine-readable outputs: papers.json and papers.csv (every paper, sorted or not), a JSON file per
+topic, sitemap.xml and an Atom feed."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
 
-from .models import AssignedPaper, newest_first
+from .models import AssignedPaper, Topic, newest_first
 from .urls import Urls
 
 FEED_ENTRIES = 50
@@ -16,29 +19,63 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
-def papers_json(papers: Sequence[AssignedPaper], urls: Urls) -> bytes:
-    """Every paper — unsorted and off-topic ones with `topics: []` — topics best first.
+def paper_record(p: AssignedPaper, urls: Urls) -> dict[str, Any]:
+    """One paper as the exports show it. Off-topic papers have no page, so their `url` is null."""
+    return {
+        "id": p.slug,
+        "title": p.paper.title,
+        "abstract": p.paper.abstract,
+        "topics": p.topic_ids,
+        "subtopics": [a.topic_id for a in p.subtopics],
+        "kind": p.kind,
+        "date": p.paper.date.isoformat() if p.paper.date else None,
+        "authors_count": p.paper.authors_count,
+        "upvotes": p.paper.upvotes,
+        "organization": p.paper.organization,
+        "url": None if p.off_topic else urls.absolute(urls.paper(p.slug)),
+        "off_topic": p.off_topic,
+        "links": dict(p.links),
+    }
 
-    Off-topic papers have no page, so their `url` is null."""
-    records: list[dict[str, Any]] = [
-        {
-            "id": p.slug,
-            "title": p.paper.title,
-            "abstract": p.paper.abstract,
-            "topics": p.topic_ids,
-            "subtopics": [a.topic_id for a in p.subtopics],
-            "kind": p.kind,
-            "date": p.paper.date.isoformat() if p.paper.date else None,
-            "authors_count": p.paper.authors_count,
-            "upvotes": p.paper.upvotes,
-            "organization": p.paper.organization,
-            "url": None if p.off_topic else urls.absolute(urls.paper(p.slug)),
-            "off_topic": p.off_topic,
-            "links": dict(p.links),
-        }
-        for p in sorted(papers, key=lambda p: p.slug)
-    ]
-    return dump_json(records)
+
+def papers_json(papers: Sequence[AssignedPaper], urls: Urls) -> bytes:
+    """Every paper — unsorted and off-topic ones with `topics: []` — topics best first."""
+    return dump_json([paper_record(p, urls) for p in sorted(papers, key=lambda p: p.slug)])
+
+
+def topic_json(topic: Topic, papers: Sequence[AssignedPaper], urls: Urls) -> bytes:
+    """One topic's papers, newest first, with the topic they belong to."""
+    about = {"id": topic.id, "title": topic.title, "description": topic.description}
+    about["url"] = urls.absolute(urls.topic(topic.id))
+    return dump_json({"topic": about, "papers": [paper_record(p, urls) for p in papers]})
+
+
+CSV_COLUMNS = (
+    "id", "title", "topics", "subtopics", "kind", "date", "authors_count", "upvotes",
+    "organization", "url", "off_topic", "abstract",
+)  # fmt: skip
+
+
+def papers_csv(papers: Sequence[AssignedPaper], urls: Urls) -> bytes:
+    """papers.json as a spreadsheet: lists joined with "; ", one row per paper.
+
+    A cell starting with =, +, -, @ or a tab would run as a formula in Excel or LibreOffice;
+    such cells get a leading apostrophe, the usual guard against CSV injection."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for p in sorted(papers, key=lambda p: p.slug):
+        record = paper_record(p, urls)
+        record["topics"] = "; ".join(record["topics"])
+        record["subtopics"] = "; ".join(record["subtopics"])
+        record["off_topic"] = "yes" if p.off_topic else "no"
+        writer.writerow([_csv_cell(record[column]) for column in CSV_COLUMNS])
+    return out.getvalue().encode("utf-8")
+
+
+def _csv_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def dump_json(data: Any) -> bytes:

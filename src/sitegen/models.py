@@ -8,6 +8,8 @@ template needs). Stages only pass these values; none of them touches the disk.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,19 +214,60 @@ class Site:
     topic_html: dict[str, str]  # topic id → description rendered from Markdown
     assigner: Any = None  # the `assign.Assigner` that placed the papers (explain, check)
     overrides: Any = None  # the editors' `overrides.Overrides` (check)
+    related: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # slug → similar papers' slugs
 
     def near_topic(self, topic_id: str, limit: int = 10) -> list[AssignedPaper]:
         """The published papers closest under a topic's bar: "possibly related", shown apart."""
-        found = [p for p in self.published if topic_id in {t for t, _ in p.near}]
-        return sorted(found, key=lambda p: (-dict(p.near)[topic_id], p.slug))[:limit]
+        found = self._near.get(topic_id, [])
+        return [p for _, _, p in sorted(found, key=lambda f: (f[0], f[1]))[:limit]]
+
+    @functools.cached_property
+    def _near(self) -> dict[str, list[tuple[float, str, AssignedPaper]]]:
+        found: dict[str, list[tuple[float, str, AssignedPaper]]] = {}
+        for paper in self.published:
+            for topic_id, score in paper.near:
+                found.setdefault(topic_id, []).append((-score, paper.slug, paper))
+        return found
 
     def in_topic(self, topic_id: str) -> list[AssignedPaper]:
         """Papers of a topic (a top-level topic includes its subtopics' papers), newest first."""
-        if "/" in topic_id:
-            found = [p for p in self.papers if topic_id in {a.topic_id for a in p.subtopics}]
-        else:
-            found = [p for p in self.papers if topic_id in p.topic_ids]
-        return sorted(found, key=newest_first)
+        return self._by_topic.get(topic_id, [])
+
+    @functools.cached_property
+    def _by_topic(self) -> dict[str, list[AssignedPaper]]:
+        # One pass over the papers for every topic page, instead of one pass per topic.
+        found: dict[str, list[AssignedPaper]] = {}
+        for paper in sorted(self.papers, key=newest_first):
+            for a in (*paper.topics, *paper.subtopics):
+                found.setdefault(a.topic_id, []).append(paper)
+        return found
+
+    def by_slug(self, slug: str) -> AssignedPaper | None:
+        return self._by_slug.get(slug)
+
+    @functools.cached_property
+    def _by_slug(self) -> dict[str, AssignedPaper]:
+        return {p.slug: p for p in self.papers}
+
+    def neighbours(self, paper: AssignedPaper) -> tuple[AssignedPaper | None, AssignedPaper | None]:
+        """The newer and older paper next to this one in its first topic: a reader's next/previous."""
+        if not paper.topics:
+            return None, None
+        topic_id = paper.subtopics[0].topic_id if paper.subtopics else paper.topics[0].topic_id
+        papers = self.in_topic(topic_id)
+        position = self._positions[topic_id].get(paper.slug)
+        if position is None:
+            return None, None
+        newer = papers[position - 1] if position > 0 else None
+        older = papers[position + 1] if position + 1 < len(papers) else None
+        return newer, older
+
+    @functools.cached_property
+    def _positions(self) -> dict[str, dict[str, int]]:
+        return {tid: {p.slug: i for i, p in enumerate(ps)} for tid, ps in self._by_topic.items()}
+
+    def related_to(self, paper: AssignedPaper) -> list[AssignedPaper]:
+        return [p for slug in self.related.get(paper.slug, ()) if (p := self.by_slug(slug))]
 
     def empty_topics(self) -> list[Topic]:
         """Topics no paper reaches: usually a rule that stopped matching after an edit."""

@@ -24,8 +24,10 @@ from .output import check_output_dir, publish
 from .overrides import apply_overrides, load_overrides
 from .pages import load_pages, render_markdown
 from .parse import parse_listing
+from .related import related_papers
 from .render import copy_static, render_site
 from .report import drift_report
+from .similarity import paper_vectors
 from .sources import read_sources
 from .taxonomy import load_taxonomy
 from .urls import Urls
@@ -81,11 +83,14 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
     overrides = report.timed(
         "overrides", lambda: load_overrides(config.overrides_path, names, taxonomy, config.root)
     )
-    assigner = report.timed("similarity", lambda: Assigner(papers, taxonomy, examples))
+    text = report.timed("text statistics", lambda: paper_vectors(papers))
+    assigner = report.timed("similarity", lambda: Assigner(papers, taxonomy, examples, text))
     automatic = report.timed("assign", lambda: [assigner.assign(p) for p in papers])
     assigned = apply_overrides(automatic, overrides)
     pages = report.timed("pages", lambda: load_pages(config.pages_dir, config.root))
     topic_html = {t.id: render_markdown(t.description) for t in taxonomy.walk()}
+    published = [p.slug for p in assigned if not p.off_topic]
+    related = report.timed("related", lambda: related_papers(text.vectors, published))
     site = Site(
         title=config.title,
         description=config.description,
@@ -95,6 +100,7 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
         topic_html=topic_html,
         assigner=assigner,
         overrides=overrides,
+        related=related,
     )
     _warn_empty_topics(site, config, report.diagnostics)
     report.counts.update(

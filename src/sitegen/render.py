@@ -13,10 +13,12 @@ from urllib.parse import quote_plus
 
 import jinja2
 
+from .bibtex import bibtex_entry, bibtex_file
 from .cache import BuildCache
+from .charts import YearCounts, topic_year_grid, year_bars, year_span
 from .errors import SitegenError
-from .exports import atom_feed, dump_json, papers_json, sitemap_xml
-from .models import AssignedPaper, Site, Topic
+from .exports import atom_feed, dump_json, papers_csv, papers_json, sitemap_xml, topic_json
+from .models import KINDS, AssignedPaper, Site, Topic
 from .search import build_search_index, search_documents, search_index_inputs
 from .urls import Urls, output_file
 
@@ -63,7 +65,7 @@ class Renderer:
         self.env = make_environment(templates_dir, urls)
         self.files: dict[str, bytes] = {}
         self.links: list[str] = []
-        by_id = site.taxonomy.by_id()
+        self.by_id = by_id = site.taxonomy.by_id()
         self.common = {
             "site": site,
             "config": config_context,
@@ -80,6 +82,7 @@ class Renderer:
 
     def page(self, template: str, link: str, in_sitemap: bool = True, **context: Any) -> None:
         try:
+            context.setdefault("current_topics", set())
             html = self.env.get_template(template).render(**self.common, current=link, **context)
         except jinja2.TemplateSyntaxError as exc:
             raise SitegenError.at(
@@ -114,22 +117,47 @@ def render_site(
     """Every output file of the site, as bytes, keyed by its path in the output directory."""
     r = Renderer(site, templates_dir, urls, config_context)
     latest = sorted(site.published, key=_latest_key)[: config_context["latest_count"]]
-    r.page("home.html", urls.home(), latest=latest)
+    rows = [YearCounts.of(t.title, site.in_topic(t.id)) for t in site.taxonomy.topics]
+    years = year_span([YearCounts.of("all", site.published)])
+    grid = topic_year_grid(rows, "chart-topics", "Papers per year in each topic")
+    r.page("home.html", urls.home(), latest=latest, chart=grid)
     for node in _walk(r.common["tree"]):
+        papers = site.in_topic(node.topic.id)
+        counts = YearCounts.of(node.topic.title, papers)
         r.page(
             "topic.html",
             urls.topic(node.topic.id),
             node=node,
-            papers=site.in_topic(node.topic.id),
-            breadcrumbs=_breadcrumbs(node.topic, site),
+            papers=papers,
+            breadcrumbs=_breadcrumbs(node.topic, r.by_id),
             description_html=site.topic_html[node.topic.id],
+            chart=year_bars(counts, years, "chart-years", f"Papers per year in {node.topic.title}"),
+            undated=counts.undated,
+            data_file=urls.path(_topic_json_file(node.topic.id)),
+            current_topics={node.topic.id},
         )
+        r.add(_topic_json_file(node.topic.id), topic_json(node.topic, papers, urls))
     for paper in site.published:
-        r.page("paper.html", urls.paper(paper.slug), paper=paper)
+        newer, older = site.neighbours(paper)
+        first = (paper.subtopics or paper.topics or (None,))[0]
+        crumbs = _breadcrumbs(r.by_id[first.topic_id], r.by_id) if first else []
+        r.page(
+            "paper.html",
+            urls.paper(paper.slug),
+            paper=paper,
+            breadcrumbs=crumbs,
+            newer=newer,
+            older=older,
+            related=site.related_to(paper),
+            bibtex=bibtex_entry(paper, urls),
+            current_topics={a.topic_id for a in (*paper.topics, *paper.subtopics)},
+        )
     for page in site.pages:
         r.page("page.html", urls.page(page.slug), page=page)
     r.page("unsorted.html", urls.unsorted(), papers=site.unsorted)
-    r.page("search.html", urls.search())
+    years = sorted({p.paper.date.year for p in site.published if p.paper.date}, reverse=True)
+    kinds = [k for k in KINDS if any(p.kind == k for p in site.published)]
+    r.page("search.html", urls.search(), search_years=years, search_kinds=kinds)
     r.page("404.html", urls.path("404.html"), in_sitemap=False)
     _add_data_files(r, site, urls, config_context, cache or BuildCache(None))
     return r.files
@@ -142,9 +170,15 @@ def _add_data_files(r: Renderer, site: Site, urls: Urls, config: dict[str, Any],
     r.add("search-index.json", index)
     r.add("search-docs.json", dump_json(search_documents(papers, urls.paper)))
     r.add("papers.json", papers_json(site.papers, urls))
+    r.add("papers.csv", papers_csv(site.papers, urls))
+    r.add("papers.bib", bibtex_file(papers, urls))
     r.add("sitemap.xml", sitemap_xml(r.links, urls))
     r.add("feed.xml", atom_feed(papers, urls, site.title, site.description, config["author"]))
     r.add(".nojekyll", b"")
+
+
+def _topic_json_file(topic_id: str) -> str:
+    return f"topics/{topic_id}/papers.json"
 
 
 def _latest_key(paper: AssignedPaper) -> tuple[int, str]:
@@ -160,8 +194,7 @@ def _walk(nodes: list[TopicNode] | tuple[TopicNode, ...]) -> list[TopicNode]:
     return out
 
 
-def _breadcrumbs(topic: Topic, site: Site) -> list[Topic]:
-    by_id = site.taxonomy.by_id()
+def _breadcrumbs(topic: Topic, by_id: dict[str, Topic]) -> list[Topic]:
     trail = []
     current: Topic | None = topic
     while current is not None:

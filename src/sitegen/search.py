@@ -23,7 +23,6 @@ from lunr.trimmer import trimmer
 from .models import AssignedPaper
 
 TITLE_BOOST = 10
-EXCERPT_CHARS = 240
 
 
 def search_index_inputs(papers: Sequence[AssignedPaper]) -> dict[str, Any]:
@@ -80,23 +79,20 @@ _cached_stemmer.label = "stemmer"  # type: ignore[attr-defined]
 
 
 def search_documents(papers: Sequence[AssignedPaper], paper_url: Any) -> list[dict[str, Any]]:
-    """What the search page shows for a hit, in index-ref order: small, so the page loads fast."""
+    """What the search page shows and filters on, in index-ref order.
+
+    The whole abstract is kept so the page can show the passage around the matched words; the
+    topic list holds subtopics too, so a filter on a subtopic finds its papers."""
     return [
         {
             "id": p.slug,
             "title": p.paper.title,
             "url": paper_url(p.slug),
-            "excerpt": _excerpt(p.paper.abstract),
+            "abstract": p.paper.abstract,
             "date": p.paper.date.isoformat() if p.paper.date else None,
-            "topics": p.topic_ids,
+            "topics": [a.topic_id for a in (*p.topics, *p.subtopics)],
             "kind": p.kind,
+            "upvotes": p.paper.upvotes,
         }
         for p in papers
     ]
-
-
-def _excerpt(text: str) -> str:
-    if len(text) <= EXCERPT_CHARS:
-        return text
-    cut = text[:EXCERPT_CHARS].rsplit(" ", 1)[0]
-    return cut + "…"

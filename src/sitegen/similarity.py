@@ -142,13 +142,26 @@ class TopicProfiles:
         return sorted(scored, key=lambda s: (-s[1], s[0]))[:n]
 
 
-def build_profiles(
-    papers: Sequence[Paper], taxonomy: Taxonomy, examples: Mapping[str, tuple[str, ...]]
-) -> TopicProfiles:
-    """Fit TF-IDF on the papers, then give every topic a profile from its text and examples."""
+@dataclass(frozen=True)
+class PaperVectors:
+    """The survey's TF-IDF model and each paper's vector: shared by topic profiles and related papers."""
+
+    model: TfIdf
+    vectors: Mapping[str, Vector]  # slug → unit vector
+
+
+def paper_vectors(papers: Sequence[Paper]) -> PaperVectors:
+    """Fit TF-IDF on the papers' own text and give each paper its vector."""
     terms = {p.slug: features(paper_text(p)) for p in papers}
     model = TfIdf.fit(terms.values())
-    vectors = {slug: model.vector(t) for slug, t in terms.items()}
+    return PaperVectors(model, {slug: model.vector(t) for slug, t in terms.items()})
+
+
+def build_profiles(
+    text: PaperVectors, taxonomy: Taxonomy, examples: Mapping[str, tuple[str, ...]]
+) -> TopicProfiles:
+    """Give every topic a profile from its own text and its example papers."""
+    model, vectors = text.model, text.vectors
     profiles: dict[str, Vector] = {}
     all_examples: dict[str, tuple[str, ...]] = {}
 

@@ -1,48 +1,57 @@
-/* Search page: loads the Lunr index built by sitegen and shows results as you type.
-   Results are built with textContent only, so no paper text can ever become markup. */
+/* Search page: sends the query and filters to the search worker and shows what it finds.
+   Results are built with textContent and <mark> elements only, so no paper text can ever become
+   markup. The query and filters live in the URL (?q=lora&topic=peft), so a search can be shared. */
 (function () {
   "use strict";
   var form = document.getElementById("search-form");
-  if (!form || typeof lunr === "undefined") return;
+  if (!form) return;
   var input = document.getElementById("search-input");
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
-  var index = null;
-  var docs = null;
+  var more = document.getElementById("search-more");
+  var moreButton = document.getElementById("search-more-button");
+  var selects = { topic: "filter-topic", kind: "filter-kind", year: "filter-year" };
+  var PAGE = 50;
+  var worker = null;
+  var ready = false;
+  var latest = 0;
+  var limit = PAGE;
   var timer = null;
 
-  function fetchJson(url) {
-    return fetch(url).then(function (response) {
-      if (!response.ok) throw new Error(url + ": HTTP " + response.status);
-      return response.json();
-    });
+  Object.keys(selects).forEach(function (name) { selects[name] = document.getElementById(selects[name]); });
+
+  function filters() {
+    var out = {};
+    Object.keys(selects).forEach(function (name) { if (selects[name].value) out[name] = selects[name].value; });
+    return out;
   }
 
-  function tokens(text) {
-    return lunr.tokenizer(text).map(function (t) { return t.toString(); })
-      .filter(function (t) { return t.length > 0; });
+  function optionText(select) {
+    return select.options[select.selectedIndex].textContent.replace(/^(— )+/, "");
   }
 
-  /* Every word must match (as a whole word or, while typing, as a prefix);
-     the title boost set at build time ranks title matches first. */
-  function search(text) {
-    var words = tokens(text);
-    if (!words.length) return [];
-    var hits = index.query(function (q) {
-      words.forEach(function (word) {
-        q.term(word, { boost: 10 });
-        q.term(word, { usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING });
-      });
-    });
-    return hits.filter(function (hit) {
-      var matched = Object.keys(hit.matchData.metadata);
-      return words.every(function (word) {
-        var stem = lunr.stemmer(new lunr.Token(word)).toString();
-        return matched.some(function (term) {
-          return term === stem || term.indexOf(word) === 0 || term.indexOf(stem) === 0;
-        });
-      });
-    });
+  function describeFilters() {
+    var parts = [];
+    if (selects.topic.value) parts.push("in " + optionText(selects.topic));
+    if (selects.kind.value) parts.push("of kind " + selects.kind.value);
+    if (selects.year.value) parts.push(selects.year.value === "none" ? "with no date" : "from " + selects.year.value);
+    return parts.join(", ");
+  }
+
+  function remember() {
+    var url = new URL(window.location.href);
+    url.search = "";
+    if (input.value.trim()) url.searchParams.set("q", input.value);
+    var f = filters();
+    Object.keys(f).forEach(function (name) { url.searchParams.set(name, f[name]); });
+    window.history.replaceState(null, "", url);
+  }
+
+  function run() {
+    remember();
+    if (!ready) return;
+    latest += 1;
+    worker.postMessage({ type: "search", id: latest, q: input.value, filters: filters(), limit: limit });
   }
 
   function element(tag, className, text) {
@@ -52,51 +61,114 @@
     return el;
   }
 
-  function show(text) {
-    var url = new URL(window.location.href);
-    if (text) url.searchParams.set("q", text); else url.searchParams.delete("q");
-    window.history.replaceState(null, "", url);
+  /* Text with the given [start, end) ranges wrapped in <mark>. */
+  function marked(tag, className, text, ranges) {
+    var el = element(tag, className);
+    var at = 0;
+    ranges.forEach(function (r) {
+      if (r[0] > at) el.appendChild(document.createTextNode(text.slice(at, r[0])));
+      el.appendChild(element("mark", "", text.slice(r[0], r[1])));
+      at = r[1];
+    });
+    if (at < text.length) el.appendChild(document.createTextNode(text.slice(at)));
+    return el;
+  }
+
+  function show(answer) {
+    var query = input.value.trim();
+    var scope = describeFilters();
     list.textContent = "";
-    if (!text.trim()) { status.textContent = "Type words from a title or abstract."; return; }
-    var hits = search(text);
-    if (!hits.length) {
-      status.textContent = "No paper matches “" + text + "”. Try fewer or shorter words.";
+    more.hidden = true;
+    if (!query && !scope) {
+      status.textContent = "Type words from a title or abstract, or pick a topic, kind or year.";
       return;
     }
-    status.textContent = hits.length + (hits.length === 1 ? " paper matches" : " papers match") + " “" + text + "”.";
-    hits.forEach(function (hit) {
-      var doc = docs[hit.ref];
-      if (!doc) return;
+    var what = (query ? "“" + query + "”" : "") + (query && scope ? " " : "") + scope;
+    if (!answer.total) {
+      status.textContent = "No paper matches " + what + ". " +
+        (scope ? "Try removing a filter, or " : "Try ") + "fewer or shorter words, or browse the topics.";
+      return;
+    }
+    status.textContent = answer.total + (answer.total === 1 ? " paper matches " : " papers match ") + what + "." +
+      (answer.results.length < answer.total ? " Showing the first " + answer.results.length + "." : "");
+    answer.results.forEach(function (hit) {
       var item = element("li", "paper");
-      var link = element("a", "paper-title", doc.title);
-      link.href = doc.url;
+      var link = marked("a", "paper-title", hit.title, hit.titleRanges);
+      link.href = hit.url;
       item.appendChild(link);
       var meta = element("div", "paper-meta");
-      meta.appendChild(element("span", "", doc.date || "date unknown"));
-      meta.appendChild(element("span", "kind", doc.kind));
+      meta.appendChild(element("span", "", hit.date || "date unknown"));
+      meta.appendChild(element("span", "kind", hit.kind));
+      if (hit.upvotes !== null && hit.upvotes !== undefined) meta.appendChild(element("span", "", "▲ " + hit.upvotes));
       item.appendChild(meta);
-      item.appendChild(element("p", "excerpt", doc.excerpt));
+      item.appendChild(marked("p", "excerpt", hit.abstract, hit.abstractRanges));
       list.appendChild(item);
     });
+    more.hidden = answer.results.length >= answer.total;
+  }
+
+  function results() { return Array.prototype.slice.call(list.querySelectorAll("a.paper-title")); }
+
+  /* ↓ from the box goes to the first result, ↓/↑ move between results, ↑ from the first goes back;
+     Enter on a result follows its link, as any link does. */
+  function onKey(event) {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    var links = results();
+    if (!links.length) return;
+    var at = links.indexOf(document.activeElement);
+    var next = event.key === "ArrowDown" ? at + 1 : at - 1;
+    if (at < 0 && event.key === "ArrowUp") return;
+    event.preventDefault();
+    if (next < 0) input.focus();
+    else links[Math.min(next, links.length - 1)].focus();
   }
 
   input.addEventListener("input", function () {
     window.clearTimeout(timer);
-    timer = window.setTimeout(function () { show(input.value); }, 120);
+    limit = PAGE;
+    timer = window.setTimeout(run, 150);
   });
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    show(input.value);
+  Object.keys(selects).forEach(function (name) {
+    selects[name].addEventListener("change", function () { limit = PAGE; run(); });
+  });
+  form.addEventListener("submit", function (event) { event.preventDefault(); window.clearTimeout(timer); run(); });
+  moreButton.addEventListener("click", function () { limit += PAGE; run(); });
+  input.addEventListener("keydown", onKey);
+  list.addEventListener("keydown", onKey);
+
+  var params = new URL(window.location.href).searchParams;
+  input.value = params.get("q") || "";
+  Object.keys(selects).forEach(function (name) {
+    var wanted = params.get(name);
+    if (wanted && Array.prototype.some.call(selects[name].options, function (o) { return o.value === wanted; })) {
+      selects[name].value = wanted;
+    }
   });
 
-  Promise.all([fetchJson(form.dataset.index), fetchJson(form.dataset.docs)]).then(function (data) {
-    index = lunr.Index.load(data[0]);
-    docs = data[1];
-    form.classList.add("ready");
-    var initial = new URL(window.location.href).searchParams.get("q") || "";
-    input.value = initial;
-    show(initial);
-  }).catch(function (error) {
-    status.textContent = "The search index could not be loaded (" + error.message + ").";
+  if (typeof Worker === "undefined") {
+    status.textContent = "Search needs a browser with Web Workers.";
+    return;
+  }
+  worker = new Worker(form.dataset.worker);
+  worker.onmessage = function (event) {
+    var message = event.data;
+    if (message.type === "ready") {
+      ready = true;
+      form.classList.add("ready");
+      run();
+    } else if (message.type === "results" && message.id === latest) {
+      show(message.answer);
+    } else if (message.type === "error") {
+      status.textContent = "The search index could not be loaded (" + message.message + "). Try reloading the page.";
+    }
+  };
+  worker.onerror = function () {
+    status.textContent = "The search could not start. Try reloading the page.";
+  };
+  worker.postMessage({
+    type: "init",
+    lunr: new URL(form.dataset.lunr, window.location.href).href,
+    index: new URL(form.dataset.index, window.location.href).href,
+    docs: new URL(form.dataset.docs, window.location.href).href
   });
 })();
