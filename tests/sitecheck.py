@@ -16,7 +16,15 @@ class LinkCollector(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
-            if value is not None and name in ("href", "src", "action", "data-index", "data-docs"):
+            if value is not None and name in (
+                "href",
+                "src",
+                "action",
+                "data-index",
+                "data-docs",
+                "data-worker",
+                "data-lunr",
+            ):
                 self.refs.append((tag, name, value))
 
 
