@@ -48,3 +48,14 @@ def resolve(out: Path, base_path: str, url: str) -> Path | None:
 
 def html_files(out: Path) -> list[Path]:
     return sorted(out.rglob("*.html"))
+
+
+def page_assets(out: Path, page: Path, base_path: str = "/") -> list[Path]:
+    """The CSS and JavaScript files a page loads: what counts toward its weight with its HTML."""
+    found = {
+        target
+        for tag, attr, url in page_refs(page)
+        if (tag, attr) in {("script", "src"), ("link", "href")} and url.endswith((".css", ".js"))
+        if (target := resolve(out, base_path, url))
+    }
+    return sorted(found)

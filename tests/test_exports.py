@@ -15,7 +15,7 @@ from sitegen.exports import papers_csv
 from sitegen.models import AssignedPaper, Paper, SourceRef
 from sitegen.urls import Urls
 
-from .sitecheck import html_files, page_refs, resolve
+from .sitecheck import html_files, page_assets, page_refs
 
 PAGE_BUDGET = 100 * 1024
 
@@ -101,12 +101,7 @@ def test_no_page_but_search_weighs_more_than_100_kb_with_its_css_and_js(default_
     for page in html_files(default_site):
         if page.parent.name == "search":
             continue
-        assets = {
-            resolve(default_site, "/", url)
-            for tag, attr, url in page_refs(page)
-            if (tag, attr) in {("script", "src"), ("link", "href")} and url.endswith((".css", ".js"))
-        }
-        total = page.stat().st_size + sum(a.stat().st_size for a in assets if a)
+        total = sum(f.stat().st_size for f in (page, *page_assets(default_site, page)))
         if total > PAGE_BUDGET:
             heavy.append(f"{page.relative_to(default_site)}: {total / 1024:.0f} KB")
     assert heavy == []

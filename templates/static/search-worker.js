@@ -138,13 +138,15 @@ function search(request) {
 self.onmessage = function (event) {
   var message = event.data;
   if (message.type === "init") {
+    /* Start both downloads before loading lunr.js, so they overlap. */
+    var loading = Promise.all([fetchJson(message.index), fetchJson(message.docs)]);
     try {
       importScripts(message.lunr);
     } catch (error) {
       self.postMessage({ type: "error", message: "lunr.js could not be loaded" });
       return;
     }
-    Promise.all([fetchJson(message.index), fetchJson(message.docs)]).then(function (data) {
+    loading.then(function (data) {
       index = lunr.Index.load(data[0]);
       docs = data[1];
       self.postMessage({ type: "ready", count: docs.length });

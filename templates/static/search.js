@@ -105,6 +105,9 @@
       list.appendChild(item);
     });
     more.hidden = answer.results.length >= answer.total;
+    if (window.performance && performance.mark && !performance.getEntriesByName("sitegen:first-results").length) {
+      performance.mark("sitegen:first-results");  // read by benchmarks/search_page.py
+    }
   }
 
   function results() { return Array.prototype.slice.call(list.querySelectorAll("a.paper-title")); }
