@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import jinja2
+from markupsafe import Markup
 
 from .bibtex import bibtex_entry, bibtex_file
 from .cache import BuildCache
@@ -72,6 +73,18 @@ class Renderer:
             "tree": topic_tree(site),
             "topic_titles": {tid: t.title for tid, t in by_id.items()},
         }
+        self.topic_links = {urls.topic(tid) for tid in by_id}
+        self.nav_cache: dict[tuple[str | None, frozenset[str]], Markup] = {}
+        self.env.globals["topic_nav"] = self.topic_nav
+
+    def topic_nav(self, current: str, current_topics: set[str]) -> Markup:
+        """The navigation's topic tree, marked for this page: the `nav_tree` macro of _macros.html,
+        rendered once per distinct marking (a few dozen) instead of once per page (thousands)."""
+        key = (current if current in self.topic_links else None, frozenset(current_topics))
+        if key not in self.nav_cache:
+            macro = self.env.get_template("_macros.html").module.nav_tree  # type: ignore[attr-defined]
+            self.nav_cache[key] = Markup(macro(self.common["tree"], current, current_topics))
+        return self.nav_cache[key]
 
     def add(self, path: str, data: bytes) -> None:
         if path in self.files:

@@ -113,8 +113,10 @@ function search(request) {
       return tb - ta || b.score - a.score;
     });
     refs = hits.map(function (hit) { return Number(hit.ref); });
-  } else {
+  } else if (Object.keys(filters).length) {
     refs = docs.map(function (_, i) { return i; }).sort(newestFirst);
+  } else {
+    refs = [];  /* nothing asked yet: the page invites a query */
   }
   refs = refs.filter(function (ref) { return docs[ref] && keep(docs[ref], filters); });
   var shown = refs.slice(0, request.limit || 50).map(function (ref) {

@@ -15,6 +15,7 @@
   var worker = null;
   var ready = false;
   var latest = 0;
+  var asked = null;
   var limit = PAGE;
   var timer = null;
 
@@ -51,6 +52,7 @@
     remember();
     if (!ready) return;
     latest += 1;
+    asked = { query: input.value.trim(), scope: describeFilters() };
     worker.postMessage({ type: "search", id: latest, q: input.value, filters: filters(), limit: limit });
   }
 
@@ -74,9 +76,8 @@
     return el;
   }
 
-  function show(answer) {
-    var query = input.value.trim();
-    var scope = describeFilters();
+  /* Shows an answer for the query it was asked for (the box may already hold more letters). */
+  function show(answer, query, scope) {
     list.textContent = "";
     more.hidden = true;
     if (!query && !scope) {
@@ -160,7 +161,7 @@
       form.classList.add("ready");
       run();
     } else if (message.type === "results" && message.id === latest) {
-      show(message.answer);
+      show(message.answer, asked.query, asked.scope);
     } else if (message.type === "error") {
       status.textContent = "The search index could not be loaded (" + message.message + "). Try reloading the page.";
     }
