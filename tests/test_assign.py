@@ -98,3 +98,35 @@ def test_kind_rules_pick_the_best_kind_or_the_default() -> None:
     assert assign_paper(paper("A Survey of LoRA"), tax).kind_reason == "“Survey” in title (+6)"
     assert assign_paper(paper("LoRA Bench: a benchmark"), tax).kind == "benchmark"
     assert assign_paper(paper("LoRA again"), tax).kind == "method"
+
+
+def test_the_rule_index_changes_no_match_of_any_rule_on_the_default_survey() -> None:
+    """The index only skips rules that cannot match: every rule scores the same with and without it."""
+    from sitegen.assign import PaperText, rule_index, score_rule
+    from sitegen.config import load_config
+    from sitegen.pipeline import BuildReport, load_site
+
+    from .conftest import ROOT
+
+    site = load_site(load_config(ROOT / "site.yaml"), BuildReport())
+    index = rule_index(site.taxonomy)
+    rules = list(index.rules)
+    assert len(rules) > 50
+    fired = 0
+    for assigned in site.papers[::3]:
+        plain, indexed = PaperText.of(assigned.paper), PaperText.of(assigned.paper, index)
+        for r in rules:
+            expected = score_rule(r, plain)
+            assert score_rule(r, indexed) == expected, (assigned.slug, r.label)
+            fired += bool(expected)
+    assert fired > 300
+
+
+def test_wildcards_and_words_written_as_one_are_found_through_the_index() -> None:
+    from sitegen.assign import PaperText, RuleIndex, score_rule
+
+    wild, joined, short = rule("adapt*"), rule("instruction tun*"), rule("lo*")
+    text = PaperText.of(paper("Adapters and instructiontuned LoRA"), RuleIndex([wild, joined, short]))
+    assert [m.text for r in (wild, joined, short) for m in score_rule(r, text)] == [
+        "Adapters", "instructiontuned", "LoRA",
+    ]  # fmt: skip

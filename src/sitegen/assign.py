@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -39,20 +39,6 @@ def pattern_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-@dataclass
-class PaperText:
-    """A paper's title and abstract, tokenised once for all rules."""
-
-    slug: str
-    title: TextIndex
-    abstract: TextIndex
-    kind: str | None = None  # set once the kind is known, for rules with `if_kind`
-
-    @classmethod
-    def of(cls, paper: Paper) -> PaperText:
-        return cls(paper.slug, TextIndex(paper.title), TextIndex(paper.abstract))
-
-
 @dataclass(frozen=True)
 class _CompiledRule:
     by_key: dict[str, tuple[Phrase, ...]]  # a word that must occur → the exact phrases needing it
@@ -75,13 +61,102 @@ def _compile_rule(rule: Rule) -> _CompiledRule:
     return _CompiledRule({k: tuple(v) for k, v in by_key.items()}, tuple(wildcards))
 
 
-def _hits(rule: Rule, text: TextIndex) -> list[str]:
+Candidates = dict[Rule, set[Phrase]]
+PREFIX_KEY = 3  # wildcard prefixes are bucketed by their first letters
+
+
+class RuleIndex:
+    """Every phrase of every rule of a taxonomy, indexed by the words that must occur for it.
+
+    One pass over a text's distinct words then tells which rules can match it at all — a handful
+    out of hundreds — instead of testing every rule against every paper."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules: set[Rule] = set()
+        self.by_word: dict[str, list[tuple[Rule, Phrase]]] = {}
+        self.by_prefix: dict[str, list[tuple[Rule, Phrase, str]]] = {}
+        self.short_prefixes: list[tuple[Rule, Phrase, str]] = []
+        for rule in rules:
+            self.rules.add(rule)
+            compiled = _compile_rule(rule)
+            for key, phrases in compiled.by_key.items():
+                self.by_word.setdefault(key, []).extend((rule, p) for p in phrases)
+            for phrase in compiled.wildcards:
+                if not phrase.words:
+                    continue
+                if len(phrase.words) > 1:  # "instruction tun*": the first word is exact…
+                    self.by_word.setdefault(phrase.words[0], []).append((rule, phrase))
+                self._add_prefix(rule, phrase, phrase.joined)  # …or all written as one, any ending
+
+    def _add_prefix(self, rule: Rule, phrase: Phrase, prefix: str) -> None:
+        if len(prefix) < PREFIX_KEY:
+            self.short_prefixes.append((rule, phrase, prefix))
+        else:
+            self.by_prefix.setdefault(prefix[:PREFIX_KEY], []).append((rule, phrase, prefix))
+
+    def candidates(self, text: TextIndex) -> Candidates:
+        """rule → the phrases of it that may occur in the text (verified later by `find`)."""
+        found: Candidates = {}
+        for token in text.positions:
+            for rule, phrase in self.by_word.get(token, ()):
+                found.setdefault(rule, set()).add(phrase)
+            for rule, phrase, prefix in self.by_prefix.get(token[:PREFIX_KEY], ()):
+                if token.startswith(prefix):
+                    found.setdefault(rule, set()).add(phrase)
+            for rule, phrase, prefix in self.short_prefixes:
+                if token.startswith(prefix):
+                    found.setdefault(rule, set()).add(phrase)
+        return found
+
+
+@dataclass
+class PaperText:
+    """A paper's title and abstract, tokenised once for all rules."""
+
+    slug: str
+    title: TextIndex
+    abstract: TextIndex
+    kind: str | None = None  # set once the kind is known, for rules with `if_kind`
+    index: RuleIndex | None = None
+    title_candidates: Candidates | None = None
+    abstract_candidates: Candidates | None = None
+
+    @classmethod
+    def of(cls, paper: Paper, index: RuleIndex | None = None) -> PaperText:
+        text = cls(paper.slug, TextIndex(paper.title), TextIndex(paper.abstract), index=index)
+        if index is not None:
+            text.title_candidates = index.candidates(text.title)
+            text.abstract_candidates = index.candidates(text.abstract)
+        return text
+
+    def phrases(self, rule: Rule, field: str) -> set[Phrase] | None:
+        """The rule's phrases that may occur in a field; None means "test them all"."""
+        if self.index is None or rule not in self.index.rules:
+            return None
+        found = self.title_candidates if field == "title" else self.abstract_candidates
+        return (found or {}).get(rule, _NO_PHRASES)
+
+
+_NO_PHRASES: set[Phrase] = set()
+
+
+def rule_index(taxonomy: Taxonomy) -> RuleIndex:
+    """The index of every topic rule and kind rule of a taxonomy."""
+    return RuleIndex([r for t in taxonomy.walk() for r in t.rules] + [k.rule for k in taxonomy.kind_rules])
+
+
+def _hits(rule: Rule, text: TextIndex, phrases: set[Phrase] | None = None) -> list[str]:
     compiled = _compile_rule(rule)
-    keys = compiled.by_key.keys() & text.positions.keys()
+    if phrases is None:
+        keys = compiled.by_key.keys() & text.positions.keys()
+        exact = {p for key in keys for p in compiled.by_key[key]}
+        wildcards: Iterable[Phrase] = compiled.wildcards
+    else:
+        exact = {p for p in phrases if not p.wildcard}
+        wildcards = [p for p in compiled.wildcards if p in phrases]
     # Sorted, because set order changes between runs and the first hit is shown as the reason.
-    candidates = sorted({p for key in keys for p in compiled.by_key[key]}, key=lambda p: (p.words, p.joined))
-    hits = [hit for phrase in candidates for hit in text.find(phrase)]
-    for phrase in compiled.wildcards:
+    hits = [hit for phrase in sorted(exact, key=lambda p: (p.words, p.joined)) for hit in text.find(phrase)]
+    for phrase in wildcards:
         hits.extend(text.find(phrase))
     if rule.pattern:
         hits.extend(m.group(0) for m in pattern_regex(rule.pattern).finditer(text.text))
@@ -94,11 +169,13 @@ def score_rule(rule: Rule, text: PaperText) -> list[Match]:
         return [Match(f"kind {rule.if_kind}", "kind", rule.weight)] if text.kind == rule.if_kind else []
     matches: list[Match] = []
     if rule.scope in ("title", "both"):
-        title_hits = _hits(rule, text.title)
+        phrases = text.phrases(rule, "title")
+        title_hits = _hits(rule, text.title, phrases) if phrases != _NO_PHRASES or rule.pattern else []
         if title_hits:
             matches.append(Match(title_hits[0], "title", round(rule.weight * TITLE_FACTOR, 2)))
     if rule.scope in ("abstract", "both"):
-        hits = _hits(rule, text.abstract)
+        phrases = text.phrases(rule, "abstract")
+        hits = _hits(rule, text.abstract, phrases) if phrases != _NO_PHRASES or rule.pattern else []
         if hits:
             extra = min(len(hits), MAX_REPEATS) - 1
             points = rule.weight * (1 + REPEAT_BONUS * extra)
@@ -222,6 +299,7 @@ class Assigner:
     ) -> None:
         self.taxonomy = taxonomy
         self.by_id = taxonomy.by_id()
+        self.rule_index = rule_index(taxonomy)
         self.similarity: Similarity | None = None
         if taxonomy.settings.similarity_weight > 0:
             profiles = build_profiles(text or paper_vectors(papers), taxonomy, examples or {})
@@ -230,7 +308,7 @@ class Assigner:
 
     def scores(self, paper: Paper) -> tuple[dict[str, TopicScore], str, str]:
         """Every topic's score for the paper, plus its kind and the kind's reason."""
-        text = PaperText.of(paper)
+        text = PaperText.of(paper, self.rule_index)
         kind, kind_reason = assign_kind(text, self.taxonomy)
         text.kind = kind
         return score_tree(self.taxonomy, text, self.similarity), kind, kind_reason

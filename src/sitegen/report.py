@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .assign import PaperText, as_assignment, score_rule
+from .assign import PaperText, as_assignment, rule_index, score_rule
 from .models import AssignedPaper, Site
 from .textnorm import title_key
 
@@ -73,7 +73,8 @@ def _weak(site: Site) -> list[str]:
 
 
 def _idle_rules(site: Site) -> list[str]:
-    texts = [PaperText.of(p.paper) for p in site.papers]
+    index = rule_index(site.taxonomy)
+    texts = [PaperText.of(p.paper, index) for p in site.papers]
     out = []
     for topic in site.taxonomy.walk():
         for rule in topic.rules:

@@ -121,6 +121,9 @@ class TopicProfiles:
     # gives its similarity to every topic, instead of one dot product per topic.
     postings: Mapping[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
     _by_paper: dict[str, dict[str, float]] = field(default_factory=dict, compare=False, repr=False)
+    _example_postings: dict[str, dict[str, list[tuple[str, float]]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def similarity(self, slug: str, topic_id: str) -> float:
         by_topic = self._by_paper.get(slug)
@@ -136,10 +139,25 @@ class TopicProfiles:
         return totals
 
     def closest_examples(self, slug: str, topic_id: str, n: int = 2) -> list[tuple[str, float]]:
-        """The topic's example papers most like this paper: the "similar to" of a reason."""
-        vec = self.papers.get(slug, {})
-        scored = [(ex, cosine(vec, self.papers[ex])) for ex in self.examples.get(topic_id, ()) if ex != slug]
+        """The topic's example papers most like this paper: the "similar to" of a reason.
+
+        One pass over the paper's terms against the examples' postings, as for topics."""
+        postings = self._example_postings.get(topic_id)
+        if postings is None:
+            postings = self._example_postings[topic_id] = self._postings_of(self.examples.get(topic_id, ()))
+        totals: dict[str, float] = {}
+        for term, value in self.papers.get(slug, {}).items():
+            for example, weight in postings.get(term, ()):
+                totals[example] = totals.get(example, 0.0) + value * weight
+        scored = [(ex, totals.get(ex, 0.0)) for ex in self.examples.get(topic_id, ()) if ex != slug]
         return sorted(scored, key=lambda s: (-s[1], s[0]))[:n]
+
+    def _postings_of(self, slugs: Iterable[str]) -> dict[str, list[tuple[str, float]]]:
+        postings: dict[str, list[tuple[str, float]]] = {}
+        for slug in dict.fromkeys(slugs):
+            for term, weight in self.papers[slug].items():
+                postings.setdefault(term, []).append((slug, weight))
+        return postings
 
 
 @dataclass(frozen=True)
