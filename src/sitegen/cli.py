@@ -6,6 +6,7 @@ is shown only with --debug.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -17,6 +18,7 @@ from . import __version__
 from .config import SiteConfig, load_config
 from .errors import SitegenError
 from .pipeline import BuildReport, build, load_site
+from .progress import Progress
 from .report import check_site, explain, find_papers
 
 CONFIG_OPTION = click.option(
@@ -95,8 +97,12 @@ def build_command(
     """Build the site into the output folder."""
     config = _load(config_path, out, base_url)
     report = BuildReport()
+    stderr = click.get_text_stream("stderr")
+    show_progress = not quiet and stderr.isatty()
     try:
-        build(config, report, strict=strict)
+        with Progress(stderr) if show_progress else contextlib.nullcontext() as progress:
+            report.on_stage = progress.begin if progress else None
+            build(config, report, strict=strict)
     finally:
         _print_warnings(report, strict=False, limit=WARNINGS_SHOWN_BY_BUILD)
     if not quiet:

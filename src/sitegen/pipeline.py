@@ -44,9 +44,12 @@ class BuildReport:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     drift: str = ""  # topic changes against the previous build's papers.json
     cached: tuple[str, ...] = ()  # results reused from .sitegen-cache/
+    on_stage: Callable[[str], None] | None = None  # told when each stage starts (progress display)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        if self.on_stage:
+            self.on_stage(name)
         start = time.perf_counter()
         try:
             yield
