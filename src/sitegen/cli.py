@@ -97,7 +97,7 @@ def build_command(
     """Build the site into the output folder."""
     config = _load(config_path, out, base_url)
     report = BuildReport()
-    stderr = click.get_text_stream("stderr")
+    stderr = sys.stderr
     show_progress = not quiet and stderr.isatty()
     try:
         with Progress(stderr) if show_progress else contextlib.nullcontext() as progress:
