@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -124,6 +125,12 @@ def project_path_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("project-path") / "public"
     build(load_config(ROOT / "site.yaml").with_overrides(output_dir=out, base_url="/survey/"))
     return out
+
+
+@pytest.fixture(scope="session")
+def papers(default_site: Path) -> list[dict]:
+    """The default survey's papers.json, as a reader downloads it."""
+    return json.loads((default_site / "papers.json").read_text(encoding="utf-8"))
 
 
 def require_tool(names: tuple[str, ...], why: str) -> str:

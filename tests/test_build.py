@@ -33,11 +33,6 @@ PAPER_KEYS = {
 KINDS = {"method", "benchmark", "survey", "analysis", "toolkit"}
 
 
-@pytest.fixture(scope="module")
-def papers(default_site: Path) -> list[dict]:
-    return json.loads((default_site / "papers.json").read_text(encoding="utf-8"))
-
-
 def test_output_contract_files_exist(default_site: Path) -> None:
     for name in (
         "index.html",

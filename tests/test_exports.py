@@ -8,8 +8,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
-
 from sitegen.bibtex import bibtex_entry, latex_escape
 from sitegen.exports import papers_csv
 from sitegen.models import AssignedPaper, Paper, SourceRef
@@ -23,11 +21,6 @@ PAGE_BUDGET = 100 * 1024
 def assigned_paper(title: str, abstract: str) -> AssignedPaper:
     paper = Paper("a-paper", title, abstract, (SourceRef(Path("x.txt"), 1),))
     return AssignedPaper(paper, (), (), "method", "default")
-
-
-@pytest.fixture(scope="module")
-def papers(default_site: Path) -> list[dict]:
-    return json.loads((default_site / "papers.json").read_text(encoding="utf-8"))
 
 
 def test_papers_csv_has_every_paper_of_papers_json(default_site: Path, papers: list[dict]) -> None:

@@ -6,7 +6,6 @@ Screenshots of every page type at 375 and 1280 px go to test-artifacts/screensho
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -17,11 +16,6 @@ from .conftest import ROOT
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 WIDTHS = (375, 1280)
-
-
-@pytest.fixture(scope="module")
-def papers(default_site: Path) -> list[dict]:
-    return json.loads((default_site / "papers.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import cache
 
@@ -129,7 +130,7 @@ class PaperText:
             text.abstract_candidates = index.candidates(text.abstract)
         return text
 
-    def phrases(self, rule: Rule, field: str) -> set[Phrase] | None:
+    def phrases(self, rule: Rule, field: str) -> AbstractSet[Phrase] | None:
         """The rule's phrases that may occur in a field; None means "test them all"."""
         if self.index is None or rule not in self.index.rules:
             return None
@@ -137,7 +138,7 @@ class PaperText:
         return (found or {}).get(rule, _NO_PHRASES)
 
 
-_NO_PHRASES: set[Phrase] = set()
+_NO_PHRASES: AbstractSet[Phrase] = frozenset()
 
 
 def rule_index(taxonomy: Taxonomy) -> RuleIndex:
@@ -145,7 +146,7 @@ def rule_index(taxonomy: Taxonomy) -> RuleIndex:
     return RuleIndex([r for t in taxonomy.walk() for r in t.rules] + [k.rule for k in taxonomy.kind_rules])
 
 
-def _hits(rule: Rule, text: TextIndex, phrases: set[Phrase] | None = None) -> list[str]:
+def _hits(rule: Rule, text: TextIndex, phrases: AbstractSet[Phrase] | None = None) -> list[str]:
     compiled = _compile_rule(rule)
     if phrases is None:
         keys = compiled.by_key.keys() & text.positions.keys()
@@ -163,19 +164,24 @@ def _hits(rule: Rule, text: TextIndex, phrases: set[Phrase] | None = None) -> li
     return hits
 
 
+def _field_hits(rule: Rule, text: PaperText, field: str) -> list[str]:
+    phrases = text.phrases(rule, field)
+    if phrases is not None and not phrases and not rule.pattern:
+        return []  # the rule index says none of its phrases occurs here
+    return _hits(rule, text.title if field == "title" else text.abstract, phrases)
+
+
 def score_rule(rule: Rule, text: PaperText) -> list[Match]:
     """The matches of one rule, each with the points it adds."""
     if rule.if_kind:
         return [Match(f"kind {rule.if_kind}", "kind", rule.weight)] if text.kind == rule.if_kind else []
     matches: list[Match] = []
     if rule.scope in ("title", "both"):
-        phrases = text.phrases(rule, "title")
-        title_hits = _hits(rule, text.title, phrases) if phrases != _NO_PHRASES or rule.pattern else []
+        title_hits = _field_hits(rule, text, "title")
         if title_hits:
             matches.append(Match(title_hits[0], "title", round(rule.weight * TITLE_FACTOR, 2)))
     if rule.scope in ("abstract", "both"):
-        phrases = text.phrases(rule, "abstract")
-        hits = _hits(rule, text.abstract, phrases) if phrases != _NO_PHRASES or rule.pattern else []
+        hits = _field_hits(rule, text, "abstract")
         if hits:
             extra = min(len(hits), MAX_REPEATS) - 1
             points = rule.weight * (1 + REPEAT_BONUS * extra)

@@ -191,6 +191,12 @@ class AssignedPaper:
     def topic_ids(self) -> list[str]:
         return [a.topic_id for a in self.topics]
 
+    @property
+    def first_topic_id(self) -> str | None:
+        """The most specific of its first topics: where its breadcrumbs and next/previous lead."""
+        first = (self.subtopics or self.topics or (None,))[0]
+        return first.topic_id if first else None
+
 
 @dataclass(frozen=True)
 class Page:
@@ -218,16 +224,16 @@ class Site:
 
     def near_topic(self, topic_id: str, limit: int = 10) -> list[AssignedPaper]:
         """The published papers closest under a topic's bar: "possibly related", shown apart."""
-        found = self._near.get(topic_id, [])
-        return [p for _, _, p in sorted(found, key=lambda f: (f[0], f[1]))[:limit]]
+        return self._near.get(topic_id, [])[:limit]
 
     @functools.cached_property
-    def _near(self) -> dict[str, list[tuple[float, str, AssignedPaper]]]:
+    def _near(self) -> dict[str, list[AssignedPaper]]:
+        # Every topic's near papers, closest first, in one pass over the papers.
         found: dict[str, list[tuple[float, str, AssignedPaper]]] = {}
         for paper in self.published:
             for topic_id, score in paper.near:
                 found.setdefault(topic_id, []).append((-score, paper.slug, paper))
-        return found
+        return {tid: [p for *_, p in sorted(near, key=lambda f: f[:2])] for tid, near in found.items()}
 
     def in_topic(self, topic_id: str) -> list[AssignedPaper]:
         """Papers of a topic (a top-level topic includes its subtopics' papers), newest first."""
@@ -251,13 +257,11 @@ class Site:
 
     def neighbours(self, paper: AssignedPaper) -> tuple[AssignedPaper | None, AssignedPaper | None]:
         """The newer and older paper next to this one in its first topic: a reader's next/previous."""
-        if not paper.topics:
+        topic_id = paper.first_topic_id
+        position = self._positions[topic_id].get(paper.slug) if topic_id else None
+        if topic_id is None or position is None:
             return None, None
-        topic_id = paper.subtopics[0].topic_id if paper.subtopics else paper.topics[0].topic_id
         papers = self.in_topic(topic_id)
-        position = self._positions[topic_id].get(paper.slug)
-        if position is None:
-            return None, None
         newer = papers[position - 1] if position > 0 else None
         older = papers[position + 1] if position + 1 < len(papers) else None
         return newer, older

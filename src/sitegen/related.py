@@ -35,7 +35,7 @@ def related_papers(
             postings.setdefault(term, []).append((weight, slug))
     for term, papers in postings.items():
         if len(papers) > PAPERS_PER_TERM:
-            postings[term] = heapq.nlargest(PAPERS_PER_TERM, papers, key=lambda p: (p[0], _neg(p[1])))
+            postings[term] = heapq.nsmallest(PAPERS_PER_TERM, papers, key=lambda p: (-p[0], p[1]))
     related: dict[str, tuple[str, ...]] = {}
     for slug, terms in strongest.items():
         scores: dict[str, float] = {}
@@ -64,8 +64,3 @@ def _shared_terms(vectors: Mapping[str, Vector], slugs: list[str]) -> set[str]:
 
 def _top_terms(vector: Vector) -> list[tuple[str, float]]:
     return heapq.nlargest(TERMS_PER_PAPER, vector.items(), key=lambda item: (item[1], item[0]))
-
-
-def _neg(slug: str) -> tuple[int, ...]:
-    """Orders slugs in reverse, so `nlargest` keeps the alphabetically first on equal weights."""
-    return tuple(-ord(c) for c in slug)

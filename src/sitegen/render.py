@@ -131,7 +131,7 @@ def render_site(
     r = Renderer(site, templates_dir, urls, config_context)
     latest = sorted(site.published, key=_latest_key)[: config_context["latest_count"]]
     rows = [YearCounts.of(t.title, site.in_topic(t.id)) for t in site.taxonomy.topics]
-    years = year_span([YearCounts.of("all", site.published)])
+    chart_years = year_span([YearCounts.of("all", site.published)])
     grid = topic_year_grid(rows, "chart-topics", "Papers per year in each topic")
     r.page("home.html", urls.home(), latest=latest, chart=grid)
     for node in _walk(r.common["tree"]):
@@ -144,7 +144,7 @@ def render_site(
             papers=papers,
             breadcrumbs=_breadcrumbs(node.topic, r.by_id),
             description_html=site.topic_html[node.topic.id],
-            chart=year_bars(counts, years, "chart-years", f"Papers per year in {node.topic.title}"),
+            chart=year_bars(counts, chart_years, "chart-years", f"Papers per year in {node.topic.title}"),
             undated=counts.undated,
             data_file=urls.path(_topic_json_file(node.topic.id)),
             current_topics={node.topic.id},
@@ -152,8 +152,8 @@ def render_site(
         r.add(_topic_json_file(node.topic.id), topic_json(node.topic, papers, urls))
     for paper in site.published:
         newer, older = site.neighbours(paper)
-        first = (paper.subtopics or paper.topics or (None,))[0]
-        crumbs = _breadcrumbs(r.by_id[first.topic_id], r.by_id) if first else []
+        first = paper.first_topic_id
+        crumbs = _breadcrumbs(r.by_id[first], r.by_id) if first else []
         r.page(
             "paper.html",
             urls.paper(paper.slug),
@@ -168,9 +168,9 @@ def render_site(
     for page in site.pages:
         r.page("page.html", urls.page(page.slug), page=page)
     r.page("unsorted.html", urls.unsorted(), papers=site.unsorted)
-    years = sorted({p.paper.date.year for p in site.published if p.paper.date}, reverse=True)
+    search_years = sorted({p.paper.date.year for p in site.published if p.paper.date}, reverse=True)
     kinds = [k for k in KINDS if any(p.kind == k for p in site.published)]
-    r.page("search.html", urls.search(), search_years=years, search_kinds=kinds)
+    r.page("search.html", urls.search(), search_years=search_years, search_kinds=kinds)
     r.page("404.html", urls.path("404.html"), in_sitemap=False)
     _add_data_files(r, site, urls, config_context, cache or BuildCache(None))
     return r.files

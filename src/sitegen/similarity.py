@@ -91,12 +91,6 @@ def normalise(vec: Vector) -> Vector:
     return {t: v / norm for t, v in vec.items()} if norm else {}
 
 
-def cosine(a: Vector, b: Vector) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
-
-
 def add(vectors: Iterable[Vector], weights: Iterable[float] | None = None) -> Vector:
     total: dict[str, float] = {}
     for vec, w in zip(vectors, weights or _ones(), strict=False):
@@ -153,11 +147,17 @@ class TopicProfiles:
         return sorted(scored, key=lambda s: (-s[1], s[0]))[:n]
 
     def _postings_of(self, slugs: Iterable[str]) -> dict[str, list[tuple[str, float]]]:
-        postings: dict[str, list[tuple[str, float]]] = {}
-        for slug in dict.fromkeys(slugs):
-            for term, weight in self.papers[slug].items():
-                postings.setdefault(term, []).append((slug, weight))
-        return postings
+        return invert({slug: self.papers[slug] for slug in slugs})
+
+
+def invert(vectors: Mapping[str, Vector]) -> dict[str, list[tuple[str, float]]]:
+    """term → (key, weight) for every vector holding the term: a postings list, so one pass over
+    a paper's terms scores it against all the vectors at once."""
+    postings: dict[str, list[tuple[str, float]]] = {}
+    for key, vector in vectors.items():
+        for term, weight in vector.items():
+            postings.setdefault(term, []).append((key, weight))
+    return postings
 
 
 @dataclass(frozen=True)
@@ -199,8 +199,5 @@ def build_profiles(
 
     for topic in taxonomy.topics:
         visit(topic)
-    postings: dict[str, list[tuple[str, float]]] = {}
-    for topic_id, profile in profiles.items():
-        for term, weight in profile.items():
-            postings.setdefault(term, []).append((topic_id, weight))
-    return TopicProfiles(vectors, profiles, all_examples, {t: tuple(p) for t, p in postings.items()})
+    postings = {term: tuple(p) for term, p in invert(profiles).items()}
+    return TopicProfiles(vectors, profiles, all_examples, postings)

@@ -66,11 +66,10 @@ function highlights(text, words, terms) {
   var re = /[^\s\-]+/g;
   var m;
   while ((m = re.exec(text)) !== null) {
-    var raw = m[0];
-    var start = raw.search(/\w/);
-    if (start < 0) continue;
-    var end = raw.length - raw.split("").reverse().join("").search(/\w/);
-    var word = raw.slice(start, end).toLowerCase();
+    var core = /\w(?:.*\w)?/.exec(m[0]);  /* the word without the punctuation around it */
+    if (!core) continue;
+    var start = core.index, end = core.index + core[0].length;
+    var word = core[0].toLowerCase();
     var hit = terms[stem(word)] || words.some(function (w) { return word.indexOf(w) === 0; });
     if (hit) ranges.push([m.index + start, m.index + end]);
   }
