@@ -48,7 +48,7 @@ def test_pin_add_remove_topics_and_set_kind(make_project) -> None:
 def test_off_topic_papers_leave_the_site_but_stay_in_papers_json(make_project, tmp_path: Path) -> None:
     project, site = site_with(make_project, "papers:\n  - paper: dpo-without-tears\n    off_topic: true\n")
     assert [p.slug for p in site.off_topic] == ["dpo-without-tears"]
-    assert site.unsorted == []
+    assert site.unsorted == ()
     out = tmp_path / "out"
     build(load_config(project / "site.yaml").with_overrides(output_dir=out))
     records = {p["id"]: p for p in json.loads((out / "papers.json").read_text())}

@@ -98,7 +98,7 @@ class RuleIndex:
     def candidates(self, text: TextIndex) -> Candidates:
         """rule → the phrases of it that may occur in the text (verified later by `find`)."""
         found: Candidates = {}
-        for token in text.positions:
+        for token in text.words:
             for rule, phrase in self.by_word.get(token, ()):
                 found.setdefault(rule, set()).add(phrase)
             for rule, phrase, prefix in self.by_prefix.get(token[:PREFIX_KEY], ()):
@@ -149,7 +149,7 @@ def rule_index(taxonomy: Taxonomy) -> RuleIndex:
 def _hits(rule: Rule, text: TextIndex, phrases: AbstractSet[Phrase] | None = None) -> list[str]:
     compiled = _compile_rule(rule)
     if phrases is None:
-        keys = compiled.by_key.keys() & text.positions.keys()
+        keys = compiled.by_key.keys() & text.words
         exact = {p for key in keys for p in compiled.by_key[key]}
         wildcards: Iterable[Phrase] = compiled.wildcards
     else:

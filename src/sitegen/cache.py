@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,21 +33,20 @@ class BuildCache:
     def beside(cls, site_root: Path) -> BuildCache:
         return cls(site_root / CACHE_FOLDER)
 
-    def json_bytes(self, name: str, inputs: Any, make: Callable[[], bytes]) -> bytes:
-        """The cached JSON for `inputs`, or `make()`'s, which is then kept for next time."""
+    def lookup(self, name: str, inputs: Any) -> CacheEntry:
+        """The entry for `inputs`: its cached JSON if a valid one is kept, and where to keep a new one."""
         if self.folder is None:
-            return make()
+            return CacheEntry(self, name, None, None)
         key = hashlib.sha256(json.dumps([__version__, name, inputs], sort_keys=True).encode()).hexdigest()
         path = self.folder / f"{name}-{key[:40]}.json"
-        cached = _read_valid_json(path)
-        if cached is not None:
+        data = _read_valid_json(path)
+        if data is not None:
             self.hits.append(name)
-            return cached
-        data = make()
-        self._store(name, path, data)
-        return data
+        return CacheEntry(self, name, path, data)
 
-    def _store(self, name: str, path: Path, data: bytes) -> None:
+    def _store(self, name: str, path: Path | None, data: bytes) -> None:
+        if path is None:
+            return
         try:
             self.folder.mkdir(exist_ok=True)  # type: ignore[union-attr]
             (self.folder / ".gitignore").write_text("*\n")  # type: ignore[operator]
@@ -70,3 +69,17 @@ def _read_valid_json(path: Path) -> bytes | None:
     except (OSError, ValueError):
         return None
     return data
+
+
+@dataclass
+class CacheEntry:
+    """One result's place in the cache: `data` when it was there, `store` to keep a new one."""
+
+    cache: BuildCache
+    name: str
+    path: Path | None
+    data: bytes | None
+
+    def store(self, data: bytes) -> None:
+        self.data = data
+        self.cache._store(self.name, self.path, data)

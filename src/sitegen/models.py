@@ -278,18 +278,19 @@ class Site:
         claimed = {a.topic_id for p in self.papers for a in (*p.topics, *p.subtopics)}
         return [t for t in self.taxonomy.walk() if t.id not in claimed]
 
-    @property
-    def unsorted(self) -> list[AssignedPaper]:
-        return sorted((p for p in self.papers if not p.topics and not p.off_topic), key=newest_first)
+    # Computed once: every page's footer counts the published papers.
+    @functools.cached_property
+    def unsorted(self) -> tuple[AssignedPaper, ...]:
+        return tuple(sorted((p for p in self.papers if not p.topics and not p.off_topic), key=newest_first))
 
-    @property
-    def off_topic(self) -> list[AssignedPaper]:
-        return sorted((p for p in self.papers if p.off_topic), key=newest_first)
+    @functools.cached_property
+    def off_topic(self) -> tuple[AssignedPaper, ...]:
+        return tuple(sorted((p for p in self.papers if p.off_topic), key=newest_first))
 
-    @property
-    def published(self) -> list[AssignedPaper]:
+    @functools.cached_property
+    def published(self) -> tuple[AssignedPaper, ...]:
         """Papers with a page on the site: every paper but those the editors marked off-topic."""
-        return [p for p in self.papers if not p.off_topic]
+        return tuple(p for p in self.papers if not p.off_topic)
 
 
 def newest_first(paper: AssignedPaper) -> tuple[int, str, str]:

@@ -93,10 +93,15 @@ def publish(files: Mapping[str, bytes], output_dir: Path) -> None:
         (staging / MARKER).write_text(
             "This folder is written by sitegen build; it is replaced on each build.\n"
         )
+        made = {str(staging)}
         for relative, data in files.items():
-            target = _safe_target(staging, relative)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            target = str(_safe_target(staging, relative))
+            folder = os.path.dirname(target)
+            if folder not in made:  # one mkdir per folder, not one per file
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            with open(target, "wb") as out:
+                out.write(data)
         os.chmod(staging, 0o755)
         _swap(staging, output_dir)
     finally:

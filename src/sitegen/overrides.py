@@ -10,12 +10,13 @@ the editors disagree.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import Problem, SitegenError
-from .models import KINDS, AssignedPaper, Assignment, Match, Taxonomy
+from .models import KINDS, AssignedPaper, Assignment, Match, Paper, Taxonomy
 from .names import PaperNames
 from .pages import is_safe_link, render_markdown
 from .yamlio import closest_hint, line_of, load_yaml, unknown_key_problems
@@ -214,6 +215,23 @@ class _OverrideReader:
         return value.strip()
 
 
+def published_papers(papers: Sequence[Paper], overrides: Overrides) -> list[Paper]:
+    """The papers that get a page, with the editors' corrections: what the search index holds,
+    known before any paper is assigned (the same papers, in the same order, as `Site.published`)."""
+    out = []
+    for paper in papers:
+        override = overrides.by_slug.get(paper.slug)
+        if override is None:
+            out.append(paper)
+        elif not override.off_topic:
+            out.append(_corrected(paper, override))
+    return out
+
+
+def _corrected(paper: Paper, override: Override) -> Paper:
+    return replace(paper, **override.metadata) if override.metadata else paper
+
+
 def apply_overrides(papers: list[AssignedPaper], overrides: Overrides) -> list[AssignedPaper]:
     """The assigned papers with every override applied; papers without one are unchanged."""
     if not overrides.by_slug:
@@ -249,10 +267,9 @@ def _apply(paper: AssignedPaper, override: Override, path: Path | None) -> Assig
     kind, kind_reason = paper.kind, paper.kind_reason
     if override.kind:
         kind, kind_reason = override.kind, f"set by the editors ({where})"
-    meta = dict(override.metadata)
     return replace(
         paper,
-        paper=replace(paper.paper, **meta) if meta else paper.paper,
+        paper=_corrected(paper.paper, override),
         topics=top,
         subtopics=subs,
         kind=kind,

@@ -7,6 +7,7 @@ swaps the result into the output folder atomically.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,19 +15,21 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .assign import Assigner
+from .background import in_background
 from .cache import BuildCache
 from .config import SiteConfig
 from .dedupe import merge_duplicates
 from .errors import Diagnostics, Problem, SitegenError
-from .models import Site
+from .models import Paper, Site, Taxonomy
 from .names import PaperNames
 from .output import check_output_dir, publish
-from .overrides import apply_overrides, load_overrides
+from .overrides import Overrides, apply_overrides, load_overrides, published_papers
 from .pages import load_pages, render_markdown
 from .parse import parse_listing
 from .related import related_papers
 from .render import copy_static, render_site
 from .report import drift_report
+from .search import search_index_inputs, search_index_json
 from .similarity import paper_vectors
 from .sources import read_sources
 from .taxonomy import load_taxonomy
@@ -68,8 +71,19 @@ class BuildReport:
         return f"{counts} in {total:.2f} s ({stages}){reused}"
 
 
-def load_site(config: SiteConfig, report: BuildReport) -> Site:
-    """Phase 1: read, parse, merge, assign — the whole site in memory, nothing written."""
+@dataclass(frozen=True)
+class Inputs:
+    """What the editors wrote, read and checked: papers, taxonomy, overrides."""
+
+    papers: list[Paper]
+    taxonomy: Taxonomy
+    examples: dict[str, tuple[str, ...]]
+    overrides: Overrides
+    listings: int
+
+
+def load_inputs(config: SiteConfig, report: BuildReport) -> Inputs:
+    """Read and parse the listings, merge duplicates, read the taxonomy and overrides."""
     texts = report.timed("read", lambda: read_sources(config.sources_dir, config.root))
     raw = []
     with report.stage("parse"):
@@ -86,8 +100,15 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
     overrides = report.timed(
         "overrides", lambda: load_overrides(config.overrides_path, names, taxonomy, config.root)
     )
+    return Inputs(papers, taxonomy, dict(examples), overrides, len(texts))
+
+
+def load_site(config: SiteConfig, report: BuildReport, inputs: Inputs | None = None) -> Site:
+    """Phase 1: read, parse, merge, assign — the whole site in memory, nothing written."""
+    inputs = inputs or load_inputs(config, report)
+    papers, taxonomy, overrides = inputs.papers, inputs.taxonomy, inputs.overrides
     text = report.timed("text statistics", lambda: paper_vectors(papers))
-    assigner = report.timed("similarity", lambda: Assigner(papers, taxonomy, examples, text))
+    assigner = report.timed("similarity", lambda: Assigner(papers, taxonomy, inputs.examples, text))
     automatic = report.timed("assign", lambda: [assigner.assign(p) for p in papers])
     assigned = apply_overrides(automatic, overrides)
     pages = report.timed("pages", lambda: load_pages(config.pages_dir, config.root))
@@ -111,7 +132,7 @@ def load_site(config: SiteConfig, report: BuildReport) -> Site:
         topics=len(taxonomy.walk()),
         unsorted=len(site.unsorted),
         **{"off-topic": len(site.off_topic)},
-        listings=len(texts),
+        listings=inputs.listings,
     )
     return site
 
@@ -140,8 +161,8 @@ def _check_listing_settings(config: SiteConfig, names: set[str], diagnostics: Di
         )
 
 
-def render_files(site: Site, config: SiteConfig, cache: BuildCache | None = None) -> dict[str, bytes]:
-    """Phase 2: every output file as bytes."""
+def render_files(site: Site, config: SiteConfig) -> dict[str, bytes]:
+    """Phase 2: every output file as bytes, but for the search index (see `build`)."""
     urls = Urls(config.base_url)
     context: dict[str, Any] = {
         "title": config.title,
@@ -152,7 +173,7 @@ def render_files(site: Site, config: SiteConfig, cache: BuildCache | None = None
         "base_url": config.base_url,
     }
     files = copy_static(config.static_dir)
-    for path, data in render_site(site, config.templates_dir, urls, context, cache).items():
+    for path, data in render_site(site, config.templates_dir, urls, context).items():
         files[path] = data
     return files
 
@@ -160,15 +181,30 @@ def render_files(site: Site, config: SiteConfig, cache: BuildCache | None = None
 def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = False) -> BuildReport:
     """All three phases; on any error the previous output stays as it was.
 
-    With `strict`, warnings stop the build before anything is written.
+    With `strict`, warnings stop the build before anything is written. The search index needs
+    only the published papers' text, known before assignment: it comes from the cache, or is
+    made on another core while this one assigns and renders.
     """
     report = report or BuildReport()
     cache = BuildCache.beside(config.root)
     check_output_dir(config.output_dir, [config.root, config.content_dir, config.templates_dir, cache.folder])
-    site = load_site(config, report)
-    if strict and report.diagnostics.warnings:
-        raise SitegenError(*report.diagnostics.warnings)
-    files = report.timed("render", lambda: render_files(site, config, cache))
+    inputs = load_inputs(config, report)
+    search_inputs = search_index_inputs(published_papers(inputs.papers, inputs.overrides))
+    index = cache.lookup("search-index", search_inputs)
+    pending = None if index.data else in_background(functools.partial(search_index_json, search_inputs))
+    try:
+        site = load_site(config, report, inputs)
+        if strict and report.diagnostics.warnings:
+            raise SitegenError(*report.diagnostics.warnings)
+        files = report.timed("render", lambda: render_files(site, config))
+        if pending:
+            index.store(report.timed("search index", pending.result))
+    finally:
+        if pending:
+            pending.cancel()
+    if search_index_inputs([p.paper for p in site.published]) != search_inputs:
+        raise RuntimeError("bug: the search index was made from other papers than the site's")
+    files["search-index.json"] = index.data  # type: ignore[assignment]
     report.cached = tuple(cache.hits)
     report.counts["files"] = len(files)
     previous = config.output_dir / "papers.json"

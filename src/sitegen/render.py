@@ -15,12 +15,11 @@ import jinja2
 from markupsafe import Markup
 
 from .bibtex import bibtex_entry, bibtex_file
-from .cache import BuildCache
 from .charts import YearCounts, topic_year_grid, year_bars, year_span
 from .errors import SitegenError
 from .exports import atom_feed, dump_json, papers_csv, papers_json, sitemap_xml, topic_json
 from .models import KINDS, AssignedPaper, Site, Topic
-from .search import build_search_index, search_documents, search_index_inputs
+from .search import search_documents
 from .urls import Urls, output_file
 
 
@@ -47,6 +46,7 @@ def make_environment(templates_dir: Path, urls: Urls) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # one environment per build: no need to stat templates on every page
     )
     env.globals["urls"] = urls
     env.filters["arxiv_search"] = lambda title: (
@@ -125,9 +125,9 @@ def render_site(
     templates_dir: Path,
     urls: Urls,
     config_context: dict[str, Any],
-    cache: BuildCache | None = None,
 ) -> dict[str, bytes]:
-    """Every output file of the site, as bytes, keyed by its path in the output directory."""
+    """Every output file of the site, as bytes, keyed by its path in the output directory —
+    but for search-index.json, which the pipeline makes apart (it may come from the cache)."""
     r = Renderer(site, templates_dir, urls, config_context)
     latest = sorted(site.published, key=_latest_key)[: config_context["latest_count"]]
     rows = [YearCounts.of(t.title, site.in_topic(t.id)) for t in site.taxonomy.topics]
@@ -172,15 +172,12 @@ def render_site(
     kinds = [k for k in KINDS if any(p.kind == k for p in site.published)]
     r.page("search.html", urls.search(), search_years=search_years, search_kinds=kinds)
     r.page("404.html", urls.path("404.html"), in_sitemap=False)
-    _add_data_files(r, site, urls, config_context, cache or BuildCache(None))
+    _add_data_files(r, site, urls, config_context)
     return r.files
 
 
-def _add_data_files(r: Renderer, site: Site, urls: Urls, config: dict[str, Any], cache: BuildCache) -> None:
+def _add_data_files(r: Renderer, site: Site, urls: Urls, config: dict[str, Any]) -> None:
     papers = site.published
-    inputs = search_index_inputs(papers)
-    index = cache.json_bytes("search-index", inputs, lambda: dump_json(build_search_index(inputs)))
-    r.add("search-index.json", index)
     r.add("search-docs.json", dump_json(search_documents(papers, urls.paper)))
     r.add("papers.json", papers_json(site.papers, urls))
     r.add("papers.csv", papers_csv(site.papers, urls))

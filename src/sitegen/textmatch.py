@@ -10,8 +10,9 @@ over every abstract.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 _WORD = re.compile(r"\w+")
@@ -31,24 +32,36 @@ def compile_phrase(phrase: str) -> Phrase:
     return Phrase(words, text.endswith("*"), "".join(words))
 
 
-@dataclass
 class TextIndex:
-    """Lowercase tokens of one text with their character spans, indexed for phrase look-ups."""
+    """Lowercase tokens of one text with their character spans, indexed for phrase look-ups.
 
-    text: str
-    tokens: list[str] = field(init=False)
-    spans: list[tuple[int, int]] = field(init=False)
-    positions: dict[str, list[int]] = field(init=False)
-    vocabulary: list[str] = field(init=False)
+    Most texts match few phrases, so only the distinct words are computed up front (in C, by
+    the regex engine); word positions and spans are worked out the first time a phrase needs them.
+    """
 
-    def __post_init__(self) -> None:
-        found = list(_WORD.finditer(self.text))
-        self.tokens = [m.group(0).lower() for m in found]
-        self.spans = [m.span() for m in found]
-        self.positions = {}
+    def __init__(self, text: str) -> None:
+        self.text = text
+        lowered = text.lower()
+        if len(lowered) == len(text):  # one character for one: the words are the same words
+            self.tokens: list[str] = _WORD.findall(lowered)
+        else:  # "İ" lowers to two characters; lower each word as found instead
+            self.tokens = [m.group(0).lower() for m in _WORD.finditer(text)]
+        self.words: frozenset[str] = frozenset(self.tokens)
+
+    @functools.cached_property
+    def positions(self) -> dict[str, list[int]]:
+        positions: dict[str, list[int]] = {}
         for i, token in enumerate(self.tokens):
-            self.positions.setdefault(token, []).append(i)
-        self.vocabulary = sorted(self.positions)
+            positions.setdefault(token, []).append(i)
+        return positions
+
+    @functools.cached_property
+    def vocabulary(self) -> list[str]:
+        return sorted(self.words)
+
+    @functools.cached_property
+    def spans(self) -> list[tuple[int, int]]:
+        return [m.span() for m in _WORD.finditer(self.text)]
 
     def _starts(self, word: str, prefix: bool) -> list[int]:
         if not prefix:
@@ -65,7 +78,7 @@ class TextIndex:
         words = phrase.words
         if not words:
             return []
-        if not phrase.wildcard and words[0] not in self.positions and phrase.joined not in self.positions:
+        if not phrase.wildcard and words[0] not in self.words and phrase.joined not in self.words:
             return []  # the common case, decided by two dict look-ups
         hits: list[tuple[int, int]] = []
         last = len(words) - 1

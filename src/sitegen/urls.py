@@ -17,9 +17,13 @@ class Urls:
         self.base_url = base_url
         self.base_path = parts.path if parts.path.endswith("/") else parts.path + "/"
         self.origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme else ""
+        self._paths: dict[str, str] = {}  # a site links to each page from many pages
 
     def path(self, relative: str = "") -> str:
-        return self.base_path + quote(relative.lstrip("/"), safe="/#?=&")
+        link = self._paths.get(relative)
+        if link is None:
+            link = self._paths[relative] = self.base_path + quote(relative.lstrip("/"), safe="/#?=&")
+        return link
 
     def home(self) -> str:
         return self.path("")

@@ -1,0 +1,72 @@
+"""Work that runs on a second core while the build goes on.
+
+The search index is the slowest single result of a cold build, it needs only the papers' text,
+and the machines sitegen runs on have two cores or more: a forked process builds it while this
+one assigns and renders. Where forking is unavailable (not Linux), unsafe (other threads are
+running, as under `sitegen serve`) or pointless (one core), the work simply runs here when its
+result is asked for — the result is the same either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+
+class Pending:
+    """Bytes being made in a child process (or, failing that, made on demand here)."""
+
+    def __init__(self, work: Callable[[], bytes], pid: int | None = None, fd: int | None = None) -> None:
+        self.work = work
+        self.pid = pid
+        self.fd = fd
+
+    def result(self) -> bytes:
+        """Wait for the child's bytes. If the child failed, do the work here, so a real error is
+        raised with its own traceback instead of a bare exit code."""
+        if self.pid is None or self.fd is None:
+            return self.work()
+        with os.fdopen(self.fd, "rb") as pipe:
+            data = pipe.read()
+        self.fd = None
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = None
+        return data if os.waitstatus_to_exitcode(status) == 0 else self.work()
+
+    def cancel(self) -> None:
+        """Stop the child, when the build fails before it needs the result."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+        if self.pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            self.pid = None
+
+
+def in_background(work: Callable[[], bytes]) -> Pending:
+    """Start `work` in a forked child when that can help; `.result()` gives its bytes."""
+    if not _can_fork():
+        return Pending(work)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: do the work, hand the bytes over, and leave without cleanup
+        os.close(read_fd)
+        status = 1
+        try:
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(work())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    return Pending(work, pid, read_fd)
+
+
+def _can_fork() -> bool:
+    return sys.platform == "linux" and threading.active_count() == 1 and len(os.sched_getaffinity(0)) > 1

@@ -1,0 +1,63 @@
+"""Work on a second core: same result as in-process, errors still surface, nothing left behind."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sitegen import background
+from sitegen.background import in_background
+
+
+needs_fork = pytest.mark.skipif(not background._can_fork(), reason="needs Linux and two cores to fork")
+
+
+@needs_fork
+def test_a_forked_child_hands_back_exactly_the_bytes_it_made() -> None:
+    data = bytes(range(256)) * 4096  # 1 MB: more than a pipe holds, so the reader must keep up
+    pending = in_background(lambda: data)
+    assert pending.pid is not None
+    assert pending.result() == data
+    assert pending.pid is None  # the child was waited for: no zombie
+
+
+def test_a_failing_child_means_the_work_runs_here_and_its_error_is_raised() -> None:
+    parent = os.getpid()
+
+    def work() -> bytes:
+        if os.getpid() != parent:
+            raise RuntimeError("child only")
+        raise ValueError("the real error, raised where its traceback can be read")
+
+    pending = in_background(work)
+    with pytest.raises(ValueError, match="real error"):
+        pending.result()
+
+
+@needs_fork
+def test_cancel_stops_the_child(tmp_path) -> None:
+    marker = tmp_path / "finished"
+
+    def slow() -> bytes:
+        import time
+
+        time.sleep(5)
+        marker.write_text("yes")
+        return b""
+
+    pending = in_background(slow)
+    pid = pending.pid
+    pending.cancel()
+    assert pid is not None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already reaped
+    assert not marker.exists()
+
+
+def test_without_a_second_core_the_work_runs_on_demand(monkeypatch) -> None:
+    monkeypatch.setattr(background, "_can_fork", lambda: False)
+    calls = []
+    pending = in_background(lambda: calls.append(1) or b"made here")
+    assert calls == [] and pending.pid is None
+    assert pending.result() == b"made here" and calls == [1]
