@@ -9,7 +9,6 @@ import pytest
 from sitegen import background
 from sitegen.background import in_background
 
-
 needs_fork = pytest.mark.skipif(not background._can_fork(), reason="needs Linux and two cores to fork")
 
 

@@ -55,3 +55,25 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
 def test_listing_capture_dates(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, "title: T\nlistings:\n  a.txt:\n    captured: 2025-12-08\n"))
     assert config.listings["a.txt"].captured.isoformat() == "2025-12-08"
+
+
+def test_search_engine_switches_to_pagefind_past_the_lunr_limit(tmp_path: Path) -> None:
+    default = load_config(write(tmp_path, "title: T\n")).search
+    assert default.engine == "auto" and default.lunr_limit == 5000
+    assert default.engine_for(5000) == "lunr" and default.engine_for(5001) == "pagefind"
+    small = load_config(write(tmp_path, "title: T\nsearch:\n  lunr_limit: 10\n")).search
+    assert small.engine_for(10) == "lunr" and small.engine_for(11) == "pagefind"
+    forced = load_config(write(tmp_path, "title: T\nsearch: {engine: lunr}\n")).search
+    assert forced.engine_for(50_000) == "lunr"
+
+
+def test_bad_search_settings_name_their_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "title: T\nsearch:\n  engine: elastic\n  lunr_limit: lots\n  size: 3\n")
+    with pytest.raises(SitegenError) as info:
+        load_config(path)
+    text = str(info.value)
+    assert (
+        "site.yaml:3" in text and "unknown search engine 'elastic'" in text and "auto, lunr, pagefind" in text
+    )
+    assert "site.yaml:4" in text and "'lunr_limit' must be a whole number" in text
+    assert "site.yaml:5" in text

@@ -29,7 +29,13 @@ CONFIG_KEYS = {
     "overrides": "the editors' overrides YAML file (optional)",
     "latest_count": "how many recent papers the home page lists",
     "listings": "per-listing settings, e.g. the capture date of a listing",
+    "search": "how the search page searches: engine (auto, lunr or pagefind) and lunr_limit",
 }
+SEARCH_KEYS = {
+    "engine": "auto (Lunr up to lunr_limit papers, Pagefind beyond), lunr or pagefind",
+    "lunr_limit": "the most papers the auto engine gives a Lunr index (default 5000)",
+}
+SEARCH_ENGINES = ("auto", "lunr", "pagefind")
 LISTING_KEYS = {"captured": "date the listing was copied (YYYY-MM-DD): the year of dates without one"}
 
 
@@ -38,6 +44,20 @@ class ListingSettings:
     """What an editor tells sitegen about one listing file."""
 
     captured: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Which index the search page uses. A Lunr index is one file the browser loads whole: quick
+    for a few thousand papers, too heavy beyond; Pagefind fetches only what a query needs."""
+
+    engine: str = "auto"
+    lunr_limit: int = 5000
+
+    def engine_for(self, papers: int) -> str:
+        if self.engine != "auto":
+            return self.engine
+        return "lunr" if papers <= self.lunr_limit else "pagefind"
 
 
 @dataclass(frozen=True)
@@ -57,6 +77,7 @@ class SiteConfig:
     overrides_path: Path | None = None
     latest_count: int = 10
     listings: dict[str, ListingSettings] = field(default_factory=dict)
+    search: SearchSettings = field(default_factory=lambda: SearchSettings())
 
     @property
     def root(self) -> Path:
@@ -172,7 +193,47 @@ def _read_values(data: dict[str, Any], path: Path, problems: list[Problem]) -> d
         "overrides_path": place("overrides", "content/overrides.yaml"),
         "latest_count": latest,
         "listings": _read_listings(data.get("listings"), data, path, problems),
+        "search": _read_search(data.get("search"), data, path, problems),
     }
+
+
+def _read_search(raw: Any, data: dict[str, Any], path: Path, problems: list[Problem]) -> SearchSettings:
+    if raw is None:
+        return SearchSettings()
+    if not isinstance(raw, dict):
+        problems.append(
+            Problem(
+                path,
+                line_of(data, "search"),
+                "'search' must be a mapping",
+                "e.g. search: {engine: auto, lunr_limit: 5000}",
+            )
+        )
+        return SearchSettings()
+    problems.extend(unknown_key_problems(raw, SEARCH_KEYS, path, "search"))
+    engine = raw.get("engine", "auto")
+    if engine not in SEARCH_ENGINES:
+        problems.append(
+            Problem(
+                path,
+                line_of(raw, "engine"),
+                f"unknown search engine '{engine}'",
+                f"use one of: {', '.join(SEARCH_ENGINES)}",
+            )
+        )
+        engine = "auto"
+    limit = raw.get("lunr_limit", 5000)
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
+        problems.append(
+            Problem(
+                path,
+                line_of(raw, "lunr_limit"),
+                "'lunr_limit' must be a whole number ≥ 0",
+                "e.g. lunr_limit: 5000",
+            )
+        )
+        limit = 5000
+    return SearchSettings(engine=str(engine), lunr_limit=limit)
 
 
 def _read_listings(

@@ -24,6 +24,7 @@ from .models import Paper, Site, Taxonomy
 from .names import PaperNames
 from .output import check_output_dir, publish
 from .overrides import Overrides, apply_overrides, load_overrides, published_papers
+from .pagefind_search import pagefind_files
 from .pages import load_pages, render_markdown
 from .parse import parse_listing
 from .related import related_papers
@@ -161,7 +162,7 @@ def _check_listing_settings(config: SiteConfig, names: set[str], diagnostics: Di
         )
 
 
-def render_files(site: Site, config: SiteConfig) -> dict[str, bytes]:
+def render_files(site: Site, config: SiteConfig, search_engine: str = "lunr") -> dict[str, bytes]:
     """Phase 2: every output file as bytes, but for the search index (see `build`)."""
     urls = Urls(config.base_url)
     context: dict[str, Any] = {
@@ -171,6 +172,7 @@ def render_files(site: Site, config: SiteConfig) -> dict[str, bytes]:
         "language": config.language,
         "latest_count": config.latest_count,
         "base_url": config.base_url,
+        "search_engine": search_engine,
     }
     files = copy_static(config.static_dir)
     for path, data in render_site(site, config.templates_dir, urls, context).items():
@@ -181,30 +183,44 @@ def render_files(site: Site, config: SiteConfig) -> dict[str, bytes]:
 def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = False) -> BuildReport:
     """All three phases; on any error the previous output stays as it was.
 
-    With `strict`, warnings stop the build before anything is written. The search index needs
-    only the published papers' text, known before assignment: it comes from the cache, or is
-    made on another core while this one assigns and renders.
+    With `strict`, warnings stop the build before anything is written. A Lunr search index
+    needs only the published papers' text, known before assignment: it comes from the cache, or
+    is made on another core while this one assigns and renders. A Pagefind index (surveys past
+    `search.lunr_limit`) also holds each paper's topics, so it is made once they are known.
     """
     report = report or BuildReport()
     cache = BuildCache.beside(config.root)
     check_output_dir(config.output_dir, [config.root, config.content_dir, config.templates_dir, cache.folder])
     inputs = load_inputs(config, report)
-    search_inputs = search_index_inputs(published_papers(inputs.papers, inputs.overrides))
-    index = cache.lookup("search-index", search_inputs)
-    pending = None if index.data else in_background(functools.partial(search_index_json, search_inputs))
+    published = published_papers(inputs.papers, inputs.overrides)
+    engine = config.search.engine_for(len(published))
+    search_inputs = search_index_inputs(published)
+    index = cache.lookup("search-index", search_inputs) if engine == "lunr" else None
+    pending = None
+    if index and index.data is None:
+        pending = in_background(functools.partial(search_index_json, search_inputs))
     try:
         site = load_site(config, report, inputs)
         if strict and report.diagnostics.warnings:
             raise SitegenError(*report.diagnostics.warnings)
-        files = report.timed("render", lambda: render_files(site, config))
-        if pending:
+        files = report.timed("render", lambda: render_files(site, config, engine))
+        if pending and index:
             index.store(report.timed("search index", pending.result))
     finally:
         if pending:
             pending.cancel()
     if search_index_inputs([p.paper for p in site.published]) != search_inputs:
         raise RuntimeError("bug: the search index was made from other papers than the site's")
-    files["search-index.json"] = index.data  # type: ignore[assignment]
+    if index:
+        files["search-index.json"] = index.data  # type: ignore[assignment]
+    else:
+        paper_url = Urls(config.base_url).paper
+        files.update(
+            report.timed(
+                "search index",
+                lambda: pagefind_files(site.published, paper_url, config.language, config.output_dir.parent),
+            )
+        )
     report.cached = tuple(cache.hits)
     report.counts["files"] = len(files)
     previous = config.output_dir / "papers.json"

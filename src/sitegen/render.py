@@ -178,7 +178,8 @@ def render_site(
 
 def _add_data_files(r: Renderer, site: Site, urls: Urls, config: dict[str, Any]) -> None:
     papers = site.published
-    r.add("search-docs.json", dump_json(search_documents(papers, urls.paper)))
+    if config["search_engine"] == "lunr":
+        r.add("search-docs.json", dump_json(search_documents(papers, urls.paper)))
     r.add("papers.json", papers_json(site.papers, urls))
     r.add("papers.csv", papers_csv(site.papers, urls))
     r.add("papers.bib", bibtex_file(papers, urls))

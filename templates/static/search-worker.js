@@ -6,7 +6,6 @@
 
 var index = null;
 var docs = null;
-var SNIPPET_CHARS = 260;
 
 function fetchJson(url) {
   return fetch(url).then(function (response) {
@@ -15,9 +14,12 @@ function fetchJson(url) {
   });
 }
 
+/* The query's words as the index saw the papers' words: lunr's tokenizer, trimmer and stop-word
+   filter. A stop word ("of") is in no index entry, so requiring it would match nothing. */
 function queryWords(text) {
-  return lunr.tokenizer(text).map(function (t) { return t.toString(); })
-    .filter(function (t) { return t.length > 0; });
+  return lunr.tokenizer(text).map(function (t) { return lunr.trimmer(t); })
+    .filter(function (t) { return t.toString().length > 0 && lunr.stopWordFilter(t); })
+    .map(function (t) { return t.toString(); });
 }
 
 function stem(word) {
@@ -59,38 +61,6 @@ function newestFirst(a, b) {
   return docs[a].title.localeCompare(docs[b].title);
 }
 
-/* Ranges of the words in `text` that the query matched: a word whose stem the index matched,
-   or that starts with a word being typed. */
-function highlights(text, words, terms) {
-  var ranges = [];
-  var re = /[^\s\-]+/g;
-  var m;
-  while ((m = re.exec(text)) !== null) {
-    var core = /\w(?:.*\w)?/.exec(m[0]);  /* the word without the punctuation around it */
-    if (!core) continue;
-    var start = core.index, end = core.index + core[0].length;
-    var word = core[0].toLowerCase();
-    var hit = terms[stem(word)] || words.some(function (w) { return word.indexOf(w) === 0; });
-    if (hit) ranges.push([m.index + start, m.index + end]);
-  }
-  return ranges;
-}
-
-/* The passage of the abstract around its first highlighted word, with ranges moved to match. */
-function snippet(text, ranges) {
-  if (text.length <= SNIPPET_CHARS) return { text: text, ranges: ranges };
-  var first = ranges.length ? ranges[0][0] : 0;
-  var start = Math.max(0, first - 80);
-  if (start > 0) start = text.indexOf(" ", start) + 1 || start;
-  var end = Math.min(text.length, start + SNIPPET_CHARS);
-  if (end < text.length) end = text.lastIndexOf(" ", end) > start ? text.lastIndexOf(" ", end) : end;
-  var prefix = start > 0 ? "…" : "";
-  var shift = prefix.length - start;
-  var kept = ranges.filter(function (r) { return r[0] >= start && r[1] <= end; })
-    .map(function (r) { return [r[0] + shift, r[1] + shift]; });
-  return { text: prefix + text.slice(start, end) + (end < text.length ? "…" : ""), ranges: kept };
-}
-
 function search(request) {
   var words = queryWords(request.q || "").map(function (w) { return w.toLowerCase(); });
   var filters = request.filters || {};
@@ -118,20 +88,12 @@ function search(request) {
     refs = [];  /* nothing asked yet: the page invites a query */
   }
   refs = refs.filter(function (ref) { return docs[ref] && keep(docs[ref], filters); });
+  /* A word is highlighted when the index matched its stem, or it starts with a word being typed. */
+  function isHit(word) {
+    return terms[stem(word)] || words.some(function (w) { return word.indexOf(w) === 0; });
+  }
   var shown = refs.slice(0, request.limit || 50).map(function (ref) {
-    var doc = docs[ref];
-    var abstract = snippet(doc.abstract || "", highlights(doc.abstract || "", words, terms));
-    return {
-      title: doc.title,
-      titleRanges: words.length ? highlights(doc.title, words, terms) : [],
-      url: doc.url,
-      date: doc.date,
-      kind: doc.kind,
-      topics: doc.topics,
-      upvotes: doc.upvotes,
-      abstract: words.length ? abstract.text : snippet(doc.abstract || "", []).text,
-      abstractRanges: words.length ? abstract.ranges : []
-    };
+    return SitegenText.result(docs[ref], isHit, words.length > 0);
   });
   return { total: refs.length, results: shown };
 }
@@ -142,9 +104,9 @@ self.onmessage = function (event) {
     /* Start both downloads before loading lunr.js, so they overlap. */
     var loading = Promise.all([fetchJson(message.index), fetchJson(message.docs)]);
     try {
-      importScripts(message.lunr);
+      importScripts(message.lunr, message.text);
     } catch (error) {
-      self.postMessage({ type: "error", message: "lunr.js could not be loaded" });
+      self.postMessage({ type: "error", message: "lunr.js or search-text.js could not be loaded" });
       return;
     }
     loading.then(function (data) {

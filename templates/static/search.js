@@ -1,4 +1,4 @@
-/* Search page: sends the query and filters to the search worker and shows what it finds.
+/* Search page: sends the query and filters to the search engine (Lunr in a worker, or Pagefind) and shows what it finds.
    Results are built with textContent and <mark> elements only, so no paper text can ever become
    markup. The query and filters live in the URL (?q=lora&topic=peft), so a search can be shared. */
 (function () {
@@ -12,10 +12,9 @@
   var moreButton = document.getElementById("search-more-button");
   var selects = { topic: "filter-topic", kind: "filter-kind", year: "filter-year" };
   var PAGE = 50;
-  var worker = null;
+  var engine = null;
   var ready = false;
   var latest = 0;
-  var asked = null;
   var limit = PAGE;
   var timer = null;
 
@@ -51,9 +50,13 @@
   function run() {
     remember();
     if (!ready) return;
-    latest += 1;
-    asked = { query: input.value.trim(), scope: describeFilters() };
-    worker.postMessage({ type: "search", id: latest, q: input.value, filters: filters(), limit: limit });
+    var id = latest += 1;
+    var question = { query: input.value.trim(), scope: describeFilters() };
+    engine.search({ q: input.value, filters: filters(), limit: limit }).then(function (answer) {
+      if (id === latest) show(answer, question.query, question.scope);  // never a late answer to old words
+    }, function (error) {
+      if (id === latest) status.textContent = "The search failed (" + error.message + "). Try reloading the page.";
+    });
   }
 
   function element(tag, className, text) {
@@ -149,30 +152,108 @@
     }
   });
 
-  if (typeof Worker === "undefined") {
-    status.textContent = "Search needs a browser with Web Workers.";
-    return;
-  }
-  worker = new Worker(form.dataset.worker);
-  worker.onmessage = function (event) {
-    var message = event.data;
-    if (message.type === "ready") {
-      ready = true;
-      form.classList.add("ready");
-      run();
-    } else if (message.type === "results" && message.id === latest) {
-      show(message.answer, asked.query, asked.scope);
-    } else if (message.type === "error") {
-      status.textContent = "The search index could not be loaded (" + message.message + "). Try reloading the page.";
+  /* Lunr: the index sitegen built, loaded and queried in a Web Worker (search-worker.js). */
+  function lunrEngine(onReady, onError) {
+    if (typeof Worker === "undefined") {
+      onError("this browser has no Web Workers");
+      return null;
     }
-  };
-  worker.onerror = function () {
-    status.textContent = "The search could not start. Try reloading the page.";
-  };
-  worker.postMessage({
-    type: "init",
-    lunr: new URL(form.dataset.lunr, window.location.href).href,
-    index: new URL(form.dataset.index, window.location.href).href,
-    docs: new URL(form.dataset.docs, window.location.href).href
+    var worker = new Worker(form.dataset.worker);
+    var waiting = {};
+    var asked = 0;
+    worker.onmessage = function (event) {
+      var message = event.data;
+      if (message.type === "ready") onReady();
+      else if (message.type === "error") onError(message.message);
+      else if (message.type === "results" && waiting[message.id]) {
+        waiting[message.id](message.answer);
+        delete waiting[message.id];
+      }
+    };
+    worker.onerror = function () { onError("the search worker could not start"); };
+    worker.postMessage({
+      type: "init",
+      lunr: new URL(form.dataset.lunr, window.location.href).href,
+      text: new URL(form.dataset.text, window.location.href).href,
+      index: new URL(form.dataset.index, window.location.href).href,
+      docs: new URL(form.dataset.docs, window.location.href).href
+    });
+    return {
+      search: function (request) {
+        return new Promise(function (resolve) {
+          asked += 1;
+          waiting[asked] = resolve;
+          worker.postMessage({ type: "search", id: asked, q: request.q, filters: request.filters, limit: request.limit });
+        });
+      }
+    };
+  }
+
+  /* Pagefind, for surveys too large for one Lunr index: pagefind.js fetches only the index chunks
+     and result fragments a query needs (and searches in its own worker). */
+  function pagefindEngine(onReady, onError) {
+    var pagefind = null;
+    import(form.dataset.pagefind + "pagefind.js").then(function (module) {
+      pagefind = module;
+      return pagefind.options({ basePath: form.dataset.pagefind });
+    }).then(function () { return pagefind.init(); })
+      .then(onReady, function (error) { onError(error && error.message ? error.message : String(error)); });
+
+    function words(text) {
+      return text.toLowerCase().split(/[\s\-]+/).map(function (w) { return w.replace(/^\W+|\W+$/g, ""); })
+        .filter(function (w) { return w.length > 0; });
+    }
+
+    /* The words Pagefind matched (its locations index the record's words, not always all of
+       them), plus any word that starts with a query word of three letters or more. */
+    function hitTest(record, typed) {
+      var longer = typed.filter(function (w) { return w.length > 2; });
+      var matched = {};
+      var all = record.content.split(/\s+/);
+      (record.locations || []).forEach(function (i) {
+        var core = /\w(?:.*\w)?/.exec(all[i] || "");
+        if (core) matched[core[0].toLowerCase()] = true;
+      });
+      return function (word) {
+        return matched[word] || longer.some(function (w) { return word.indexOf(w) === 0; });
+      };
+    }
+
+    function paper(record) {
+      var meta = record.meta;
+      return {
+        title: meta.title, abstract: meta.abstract, url: meta.url, date: meta.date || null, kind: meta.kind,
+        topics: (record.filters && record.filters.topic) || [], upvotes: meta.upvotes ? Number(meta.upvotes) : null
+      };
+    }
+
+    return {
+      search: function (request) {
+        var typed = words(request.q);
+        if (!typed.length && !Object.keys(request.filters).length) return Promise.resolve({ total: 0, results: [] });
+        var options = { filters: request.filters };
+        if (!typed.length) options.sort = { date: "desc" };  /* filters alone: newest first, as with Lunr */
+        return pagefind.search(typed.length ? request.q : null, options).then(function (found) {
+          var page = found.results.slice(0, request.limit);
+          return Promise.all(page.map(function (r) { return r.data(); })).then(function (records) {
+            return {
+              total: found.results.length,
+              results: records.map(function (record) {
+                return SitegenText.result(paper(record), hitTest(record, typed), typed.length > 0);
+              })
+            };
+          });
+        });
+      }
+    };
+  }
+
+  var start = form.dataset.engine === "pagefind" ? pagefindEngine : lunrEngine;
+  engine = start(function () {
+    ready = true;
+    form.classList.add("ready");
+    run();
+  }, function (message) {
+    status.textContent = "The search index could not be loaded (" + message + "). Try reloading the page.";
   });
 })();

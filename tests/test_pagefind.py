@@ -1,0 +1,118 @@
+"""Search past Lunr's reach: the default survey built with Pagefind, searched in headless Chromium
+through the same search page, and compared with the Lunr site on the same queries."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import html
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sitegen.config import SearchSettings, load_config
+from sitegen.models import AssignedPaper, Paper
+from sitegen.pagefind_search import record_html
+from sitegen.pipeline import build
+
+from .conftest import ROOT, serving
+from .test_reader_site import count_in_status, open_search, shown_results
+
+# Queries whose answers are clear-cut: both engines must agree on what comes first.
+QUERIES = ("lora", "machine unlearning", "quantization", "catastrophic forgetting", "mixture of experts")
+
+
+@pytest.fixture(scope="session")
+def pagefind_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("pagefind") / "public"
+    config = load_config(ROOT / "site.yaml").with_overrides(output_dir=out)
+    build(dataclasses.replace(config, search=SearchSettings(engine="pagefind")))
+    return out
+
+
+@pytest.fixture(scope="session")
+def pagefind_url(pagefind_site: Path) -> Iterator[str]:
+    with serving(pagefind_site) as url:
+        yield url
+
+
+def test_the_bundle_ships_the_runtime_with_its_checksums_and_licence(pagefind_site: Path) -> None:
+    bundle = pagefind_site / "pagefind"
+    assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-entry.json").is_file()
+    assert not list(bundle.glob("pagefind-*ui*")), "Pagefind's own UI is not used, so not shipped"
+    assert (
+        not (pagefind_site / "search-index.json").exists()
+        and not (pagefind_site / "search-docs.json").exists()
+    )
+    listed = {}
+    for line in (bundle / "SOURCE.txt").read_text().splitlines():
+        if line.startswith("  "):
+            digest, name = line.split()
+            listed[name] = digest
+    assert {"pagefind.js", "pagefind-worker.js", "wasm.en.pagefind"} <= set(listed)
+    for name, digest in listed.items():
+        assert hashlib.sha256((bundle / name).read_bytes()).hexdigest() == digest
+    assert "CloudCannon" in (pagefind_site / "assets" / "vendor" / "pagefind" / "LICENSE").read_text()
+    search_page = (pagefind_site / "search" / "index.html").read_text()
+    assert 'data-engine="pagefind"' in search_page and 'data-pagefind="/pagefind/"' in search_page
+
+
+def test_a_record_escapes_every_text() -> None:
+    paper = Paper(
+        slug="x",
+        title='<script>alert("t")</script> & co',
+        abstract="<img src=x onerror=alert(1)>",
+        sources=(),
+    )
+    record = record_html(
+        AssignedPaper(paper=paper, topics=(), subtopics=(), kind="method", kind_reason=""), "/papers/x/", "en"
+    )
+    assert "<script>" not in record and "<img" not in record
+    assert html.escape(paper.title) in record and 'data-pagefind-filter="year:none"' in record
+
+
+def top_links(page, url: str, query: str) -> list[str]:
+    open_search(page, url, f"?q={query}")
+    page.wait_for_selector("#search-results li")
+    return [r["href"] for r in shown_results(page)][:5]
+
+
+@pytest.mark.browser
+def test_lunr_and_pagefind_put_the_same_papers_on_top(page, site_url: str, pagefind_url: str) -> None:
+    for query in QUERIES:
+        lunr_top, pagefind_top = top_links(page, site_url, query), top_links(page, pagefind_url, query)
+        assert lunr_top[0] in pagefind_top and pagefind_top[0] in lunr_top, query
+        assert len(set(lunr_top) & set(pagefind_top)) >= min(4, len(lunr_top)), query
+    assert page.external_requests == [] and page.console_errors == []
+
+
+@pytest.mark.browser
+def test_the_pagefind_page_highlights_filters_and_shows_more(page, pagefind_url: str, papers) -> None:
+    open_search(page, pagefind_url, "?q=unlearning")
+    page.wait_for_selector("#search-results li")
+    results = shown_results(page)
+    marks = [m for r in results for m in r["titleMarks"] + r["abstractMarks"]]
+    # Pagefind also finds the parts of compound words: "CodeUnlearn".
+    assert marks and all("unlearn" in m.lower() for m in marks), marks
+    assert all(r["href"].startswith("/papers/") for r in results)
+
+    page.select_option("#filter-kind", "benchmark")
+    page.wait_for_function(
+        "() => document.getElementById('search-status').textContent.includes('of kind benchmark')"
+    )
+    assert {r["kind"] for r in shown_results(page)} == {"benchmark"}
+
+    low_rank = [p for p in papers if not p["off_topic"] and "peft/low-rank" in p["subtopics"]]
+    open_search(page, pagefind_url, "?topic=peft/low-rank")
+    page.wait_for_selector("#search-results li")
+    assert count_in_status(page) == len(low_rank)
+    assert {r["title"] for r in shown_results(page)} == {p["title"] for p in low_rank}
+
+    open_search(page, pagefind_url, "?q=language")
+    page.wait_for_selector("#search-results li")
+    total = count_in_status(page)
+    assert total > 50 and page.locator("#search-results li").count() == 50
+    page.click("#search-more-button")
+    page.wait_for_function("() => document.querySelectorAll('#search-results li').length > 50")
+    assert page.external_requests == [] and page.console_errors == []
