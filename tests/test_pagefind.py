@@ -56,6 +56,9 @@ def test_the_bundle_ships_the_runtime_with_its_checksums_and_licence(pagefind_si
     assert "CloudCannon" in (pagefind_site / "assets" / "vendor" / "pagefind" / "LICENSE").read_text()
     search_page = (pagefind_site / "search" / "index.html").read_text()
     assert 'data-engine="pagefind"' in search_page and 'data-pagefind="/pagefind/"' in search_page
+    # Pagefind compiles WebAssembly; only its search page may, and no Lunr site page does.
+    assert "script-src 'self' 'wasm-unsafe-eval';" in search_page
+    assert "wasm-unsafe-eval" not in (pagefind_site / "index.html").read_text()
 
 
 def test_a_record_escapes_every_text() -> None:
@@ -79,7 +82,10 @@ def top_links(page, url: str, query: str) -> list[str]:
 
 
 @pytest.mark.browser
-def test_lunr_and_pagefind_put_the_same_papers_on_top(page, site_url: str, pagefind_url: str) -> None:
+def test_lunr_and_pagefind_put_the_same_papers_on_top(
+    page, site_url: str, pagefind_url: str, default_site: Path
+) -> None:
+    assert "wasm-unsafe-eval" not in (default_site / "search" / "index.html").read_text()
     for query in QUERIES:
         lunr_top, pagefind_top = top_links(page, site_url, query), top_links(page, pagefind_url, query)
         assert lunr_top[0] in pagefind_top and pagefind_top[0] in lunr_top, query
