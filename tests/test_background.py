@@ -60,3 +60,36 @@ def test_without_a_second_core_the_work_runs_on_demand(monkeypatch) -> None:
     pending = in_background(lambda: calls.append(1) or b"made here")
     assert calls == [] and pending.pid is None
     assert pending.result() == b"made here" and calls == [1]
+
+
+@needs_fork
+def test_the_default_survey_builds_the_same_with_or_without_a_second_core(tmp_path, monkeypatch) -> None:
+    """Assignment split across two processes and the index made in a child change no byte."""
+    from sitegen import pipeline
+    from sitegen.cache import BuildCache
+    from sitegen.config import load_config
+    from sitegen.pipeline import build
+
+    from .conftest import ROOT, snapshot
+
+    fresh = iter(range(9))  # an empty cache for each build: every search index is made anew
+    monkeypatch.setattr(
+        pipeline.BuildCache, "beside", lambda root: BuildCache(tmp_path / f"cache{next(fresh)}")
+    )
+    config = load_config(ROOT / "site.yaml")
+    build(config.with_overrides(output_dir=tmp_path / "two"))
+    monkeypatch.setattr(background, "_can_fork", lambda: False)
+    build(config.with_overrides(output_dir=tmp_path / "one"))
+    assert snapshot(tmp_path / "two") == snapshot(tmp_path / "one")
+
+
+def test_split_map_keeps_the_order_and_raises_the_real_error() -> None:
+    assert background.split_map(lambda x: x * x, list(range(1000))) == [x * x for x in range(1000)]
+
+    def fails_on(x: int) -> int:
+        if x == 900:
+            raise KeyError("item 900")
+        return x
+
+    with pytest.raises(KeyError, match="item 900"):
+        background.split_map(fails_on, list(range(1000)))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .assign import Assigner
-from .background import in_background
+from .background import in_background, split_map
 from .cache import BuildCache
 from .config import SiteConfig
 from .dedupe import merge_duplicates
@@ -110,7 +110,7 @@ def load_site(config: SiteConfig, report: BuildReport, inputs: Inputs | None = N
     papers, taxonomy, overrides = inputs.papers, inputs.taxonomy, inputs.overrides
     text = report.timed("text statistics", lambda: paper_vectors(papers))
     assigner = report.timed("similarity", lambda: Assigner(papers, taxonomy, inputs.examples, text))
-    automatic = report.timed("assign", lambda: [assigner.assign(p) for p in papers])
+    automatic = report.timed("assign", lambda: split_map(assigner.assign, papers))
     assigned = apply_overrides(automatic, overrides)
     pages = report.timed("pages", lambda: load_pages(config.pages_dir, config.root))
     topic_html = {t.id: render_markdown(t.description) for t in taxonomy.walk()}
