@@ -14,6 +14,7 @@ from urllib.parse import quote_plus
 import jinja2
 from markupsafe import Markup
 
+from .background import split_map
 from .bibtex import bibtex_entry, bibtex_file
 from .charts import YearCounts, topic_year_grid, year_bars, year_span
 from .errors import SitegenError
@@ -94,6 +95,15 @@ class Renderer:
         self.files[path] = data
 
     def page(self, template: str, link: str, in_sitemap: bool = True, **context: Any) -> None:
+        self.add_page(link, self.render(template, link, **context), in_sitemap)
+
+    def add_page(self, link: str, html: bytes, in_sitemap: bool = True) -> None:
+        self.add(output_file(link, self.urls.base_path), html)
+        if in_sitemap:
+            self.links.append(link)
+
+    def render(self, template: str, link: str, **context: Any) -> bytes:
+        """One page's HTML; template mistakes become errors that name the template."""
         try:
             context.setdefault("current_topics", set())
             html = self.env.get_template(template).render(**self.common, current=link, **context)
@@ -115,9 +125,25 @@ class Renderer:
             raise SitegenError.at(
                 exc.name, None, "template not found", "add it to the templates folder"
             ) from None
-        self.add(output_file(link, self.urls.base_path), html.encode("utf-8"))
-        if in_sitemap:
-            self.links.append(link)
+        return html.encode("utf-8")
+
+    def paper_page(self, paper: AssignedPaper) -> tuple[str, bytes]:
+        site, by_id = self.site, self.by_id
+        newer, older = site.neighbours(paper)
+        first = paper.first_topic_id
+        link = self.urls.paper(paper.slug)
+        html = self.render(
+            "paper.html",
+            link,
+            paper=paper,
+            breadcrumbs=_breadcrumbs(by_id[first], by_id) if first else [],
+            newer=newer,
+            older=older,
+            related=site.related_to(paper),
+            bibtex=bibtex_entry(paper, self.urls),
+            current_topics={a.topic_id for a in (*paper.topics, *paper.subtopics)},
+        )
+        return link, html
 
 
 def render_site(
@@ -150,21 +176,9 @@ def render_site(
             current_topics={node.topic.id},
         )
         r.add(_topic_json_file(node.topic.id), topic_json(node.topic, papers, urls))
-    for paper in site.published:
-        newer, older = site.neighbours(paper)
-        first = paper.first_topic_id
-        crumbs = _breadcrumbs(r.by_id[first], r.by_id) if first else []
-        r.page(
-            "paper.html",
-            urls.paper(paper.slug),
-            paper=paper,
-            breadcrumbs=crumbs,
-            newer=newer,
-            older=older,
-            related=site.related_to(paper),
-            bibtex=bibtex_entry(paper, urls),
-            current_topics={a.topic_id for a in (*paper.topics, *paper.subtopics)},
-        )
+    # One page per paper: most of the site, so half of them are rendered by a second process.
+    for link, html in split_map(r.paper_page, site.published):
+        r.add_page(link, html)
     for page in site.pages:
         r.page("page.html", urls.page(page.slug), page=page)
     r.page("unsorted.html", urls.unsorted(), papers=site.unsorted)

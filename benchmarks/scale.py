@@ -1,0 +1,136 @@
+"""How `sitegen build` scales: synthetic surveys of several sizes, whole processes, medians.
+
+Usage: python benchmarks/scale.py [--sizes 1000 10000 50000] [--runs 5] [--markdown FILE]
+
+For each size it writes a synthetic survey (benchmarks/synthetic.py, fixed seed) beside the
+repository, then measures, each as a fresh process:
+  * cold: `sitegen build` with no .sitegen-cache/ and no previous output — median and min/max of
+    --runs runs, peak resident memory (the build's process and the children it waited for);
+  * taxonomy edit: a rebuild after a comment is added to content/taxonomy.yaml (cache warm);
+  * bare Jinja2: the same pages through benchmarks/bare_jinja.py, and sitegen's cold median as a
+    multiple of it.
+Then it prints the cost per 1,000 papers between successive sizes (the slope) and, with
+--markdown, writes the table for docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+
+
+def run(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall-clock seconds and peak resident memory (MB) of one process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed in {cwd}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def sitegen_build(project: Path) -> tuple[float, float]:
+    return run([sys.executable, "-m", "sitegen", "build", "--quiet"], project)
+
+
+def cold(project: Path) -> tuple[float, float]:
+    shutil.rmtree(project / "public", ignore_errors=True)
+    shutil.rmtree(project / ".sitegen-cache", ignore_errors=True)
+    return sitegen_build(project)
+
+
+def taxonomy_edit(project: Path, n: int) -> tuple[float, float]:
+    taxonomy = project / "content" / "taxonomy.yaml"
+    taxonomy.write_text(taxonomy.read_text(encoding="utf-8") + f"\n# edit {n}\n", encoding="utf-8")
+    return sitegen_build(project)
+
+
+def bare_jinja(project: Path) -> tuple[float, float]:
+    out = project / "bare"
+    shutil.rmtree(out, ignore_errors=True)
+    return run([sys.executable, str(HERE / "bare_jinja.py"), str(project / "public"), str(out)], project)
+
+
+def median(runs: list[tuple[float, float]]) -> float:
+    return statistics.median(t for t, _ in runs)
+
+
+def measure(size: int, runs: int, scratch: Path) -> dict[str, float]:
+    project = scratch / f"survey-{size}"
+    subprocess.run(
+        [sys.executable, str(HERE / "synthetic.py"), str(size), str(project)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    cold_runs = [cold(project) for _ in range(runs)]
+    edit_runs = [taxonomy_edit(project, n) for n in range(runs)]
+    bare_runs = [bare_jinja(project) for _ in range(runs)]
+    row = {
+        "papers": size,
+        "cold": median(cold_runs),
+        "cold_min": min(t for t, _ in cold_runs),
+        "cold_max": max(t for t, _ in cold_runs),
+        "memory": max(m for _, m in cold_runs + edit_runs),
+        "edit": median(edit_runs),
+        "bare": median(bare_runs),
+    }
+    row["ratio"] = row["cold"] / row["bare"]
+    print(
+        f"{size:>6} papers: cold {row['cold']:.1f} s (min {row['cold_min']:.1f}, max {row['cold_max']:.1f}), "
+        f"taxonomy edit {row['edit']:.1f} s, peak {row['memory']:.0f} MB, "
+        f"bare Jinja2 {row['bare']:.2f} s ({row['ratio']:.1f}x)",
+        flush=True,
+    )
+    shutil.rmtree(project, ignore_errors=True)
+    return row
+
+
+def table(rows: list[dict[str, float]], runs: int) -> str:
+    lines = [
+        f"| papers | cold build (median of {runs}) | min–max | taxonomy-only rebuild | peak memory "
+        "| bare Jinja2 | × bare |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['papers']:,} | {r['cold']:.2f} s | {r['cold_min']:.2f}–{r['cold_max']:.2f} s "
+            f"| {r['edit']:.2f} s | {r['memory']:.0f} MB | {r['bare']:.2f} s | {r['ratio']:.1f} |"
+        )
+    for a, b in itertools.pairwise(rows):
+        slope = (b["cold"] - a["cold"]) / (b["papers"] - a["papers"]) * 1000
+        lines.append(f"\nSlope {a['papers']:,} → {b['papers']:,} papers: {slope:.2f} s per 1,000 papers.")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--markdown", type=Path)
+    args = parser.parse_args()
+    # Beside the repository, on the disk an editor builds on (/tmp may be slower or in memory).
+    scratch = Path(tempfile.mkdtemp(prefix=".sitegen-scale-", dir=ROOT.parent))
+    try:
+        rows = [measure(size, args.runs, scratch) for size in args.sizes]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    text = table(rows, args.runs)
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
