@@ -13,12 +13,16 @@ from sitegen.pipeline import build
 from .conftest import ROOT
 
 
-def synthetic() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("synthetic", ROOT / "benchmarks" / "synthetic.py")
+def benchmark(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def synthetic() -> ModuleType:
+    return benchmark("synthetic")
 
 
 def test_synthetic_papers_are_deterministic_unique_and_not_real_titles() -> None:
@@ -44,3 +48,51 @@ def test_a_synthetic_survey_builds_with_exactly_the_papers_asked_for(tmp_path: P
     assert len(papers) == report.counts["papers"] == 480
     dated = [p for p in papers if p["date"]]
     assert len(dated) > 100 and min(p["date"] for p in dated) >= "2021" and any(p["upvotes"] for p in papers)
+
+
+def test_the_bare_jinja_baseline_writes_the_same_pages(
+    default_site: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """The baseline is only fair if it renders what sitegen renders: a page per paper and topic."""
+    bare = benchmark("bare_jinja")
+    monkeypatch.setattr("sys.argv", ["bare_jinja.py", str(default_site), str(tmp_path)])
+    bare.main()
+    assert {p.name for p in (tmp_path / "papers").iterdir()} == {
+        p.name for p in (default_site / "papers").iterdir()
+    }
+    written_topics = {
+        str(p.parent.relative_to(tmp_path / "topics")) for p in (tmp_path / "topics").rglob("index.html")
+    }
+    site_topics = {
+        str(p.parent.relative_to(default_site / "topics"))
+        for p in (default_site / "topics").rglob("index.html")
+    }
+    assert written_topics and written_topics <= site_topics  # empty topics have no page in the baseline
+
+
+def test_the_scale_table_reports_the_slope_between_sizes() -> None:
+    rows = [
+        {
+            "papers": 1000,
+            "cold": 2.0,
+            "cold_min": 1.9,
+            "cold_max": 2.1,
+            "edit": 1.0,
+            "memory": 100,
+            "bare": 0.5,
+            "ratio": 4.0,
+        },
+        {
+            "papers": 11000,
+            "cold": 22.0,
+            "cold_min": 21,
+            "cold_max": 23,
+            "edit": 9.0,
+            "memory": 900,
+            "bare": 5.0,
+            "ratio": 4.4,
+        },
+    ]
+    text = benchmark("scale").table(rows, 3)
+    assert "| 11,000 | 22.00 s | 21.00–23.00 s | 9.00 s | 900 MB | 5.00 s | 4.4 |" in text
+    assert "Slope 1,000 → 11,000 papers: 2.00 s per 1,000 papers." in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sitegen import cache as cache_module
@@ -53,3 +54,19 @@ def test_a_new_sitegen_version_or_a_damaged_entry_means_building_afresh(make_pro
     monkeypatch.setattr(cache_module, "__version__", "999.0")
     _, reused = build_project(project)
     assert reused == ()
+
+
+def test_an_override_that_changes_what_is_searched_makes_a_new_index(make_project) -> None:
+    """The index holds the published papers with the editors' corrections: an override that
+    retitles a paper or takes it off the site must not be served a stale index."""
+    project = make_project()
+    first, _ = build_project(project)
+    overrides = project / "content" / "overrides.yaml"
+    overrides.write_text("papers:\n  - paper: lora-tricks-for-everyone\n    title: Quasiperiodic adapters\n")
+    retitled, reused = build_project(project)
+    assert reused == () and b"quasiperiod" in retitled["search-index.json"]
+    overrides.write_text("papers:\n  - paper: lora-tricks-for-everyone\n    off_topic: true\n")
+    removed, reused = build_project(project)
+    assert reused == ()
+    assert len(json.loads(removed["search-docs.json"])) == len(json.loads(first["search-docs.json"])) - 1
+    assert len(cache_entries(project)) == 1

@@ -14,7 +14,7 @@ import pytest
 
 from sitegen import output
 from sitegen.errors import SitegenError
-from sitegen.output import MARKER, check_output_dir, publish, recover_interrupted
+from sitegen.output import MARKER, check_output_dir, publish, recover_interrupted, scratch_beside
 
 from .conftest import ROOT, snapshot
 
@@ -153,3 +153,21 @@ def test_refuses_folders_that_hold_the_project_or_other_files(make_project, choo
     protected = [project, project / "content", project / "templates", project / "site.yaml"]
     with pytest.raises(SitegenError, match="refusing"):
         check_output_dir(choose(project), protected)
+
+
+def test_a_folder_made_beside_the_output_is_moved_in_and_scratch_never_lingers(tmp_path: Path) -> None:
+    """Pagefind's thousands of files are made in a scratch folder and moved in, never rewritten."""
+    public = tmp_path / "public"
+    with scratch_beside(public) as scratch:
+        bundle = scratch / "bundle"
+        (bundle / "fragment").mkdir(parents=True)
+        (bundle / "fragment" / "a.pf_fragment").write_bytes(b"x")
+        publish({"index.html": b"<p>home</p>"}, public, {"pagefind": bundle})
+    assert (public / "pagefind" / "fragment" / "a.pf_fragment").read_bytes() == b"x"
+    assert (public / "index.html").is_file() and leftovers(public) == []
+
+    killed = tmp_path / ".public.scratch-killed"  # what a build killed while indexing leaves
+    killed.mkdir()
+    (killed / MARKER).write_text("")
+    publish({"index.html": b"<p>again</p>"}, public)
+    assert leftovers(public) == []

@@ -8,6 +8,7 @@ killed between them is repaired by the next build before it does anything else.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
@@ -15,7 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from .errors import SitegenError
@@ -62,7 +63,7 @@ def _staging_prefix(output_dir: Path, stage: str) -> str:
     return f".{output_dir.name}.{stage}-"
 
 
-def recover_interrupted(output_dir: Path) -> None:
+def recover_interrupted(output_dir: Path, keep: Collection[Path] = ()) -> None:
     """Undo what a killed build left beside the output: restore a swapped-out site, drop temp folders.
 
     Only folders with sitegen's own prefix and marker are touched; a swapped-out site is put
@@ -72,9 +73,9 @@ def recover_interrupted(output_dir: Path) -> None:
     parent = output_dir.parent
     if not parent.is_dir():
         return
-    for stage in ("old", "new"):
+    for stage in ("old", "new", "scratch"):
         for leftover in sorted(parent.glob(_staging_prefix(output_dir, stage) + "*")):
-            if leftover.is_symlink() or not (leftover / MARKER).is_file():
+            if leftover in keep or leftover.is_symlink() or not (leftover / MARKER).is_file():
                 continue
             if stage == "old" and not output_dir.exists():
                 os.replace(leftover, output_dir)
@@ -82,17 +83,40 @@ def recover_interrupted(output_dir: Path) -> None:
                 shutil.rmtree(leftover, ignore_errors=True)
 
 
-def publish(files: Mapping[str, bytes], output_dir: Path) -> None:
-    """Write `files` into a temp folder beside `output_dir`, then swap it into place."""
+@contextlib.contextmanager
+def scratch_beside(output_dir: Path) -> Iterator[Path]:
+    """A temporary folder beside the output, on its disk, so what is made there can be moved into
+    the site at no cost (`publish(folders=...)`); removed afterwards, and by the next build if this
+    one is killed (it is marked as sitegen's own)."""
     output_dir = output_dir.resolve()
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     recover_interrupted(output_dir)
-    staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(output_dir, "new"), dir=output_dir.parent))
+    folder = _temp_folder(output_dir, "scratch")
     try:
-        # The marker goes first, so a killed build's leftovers are recognisably sitegen's own.
-        (staging / MARKER).write_text(
-            "This folder is written by sitegen build; it is replaced on each build.\n"
-        )
+        _mark(folder)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _temp_folder(output_dir: Path, stage: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=_staging_prefix(output_dir, stage), dir=output_dir.parent))
+
+
+def _mark(folder: Path) -> None:
+    # The marker goes first, so a killed build's leftovers are recognisably sitegen's own.
+    (folder / MARKER).write_text("This folder is written by sitegen build; it is replaced on each build.\n")
+
+
+def publish(files: Mapping[str, bytes], output_dir: Path, folders: Mapping[str, Path] | None = None) -> None:
+    """Write `files` into a temp folder beside `output_dir`, move `folders` (made beside it, by
+    `scratch_beside`) in under their relative paths, then swap it into place."""
+    output_dir = output_dir.resolve()
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    recover_interrupted(output_dir, keep={f.parent.resolve() for f in (folders or {}).values()})
+    staging = _temp_folder(output_dir, "new")
+    try:
+        _mark(staging)
         made = {str(staging)}
         for relative, data in files.items():
             target = str(_safe_target(staging, relative))
@@ -102,6 +126,10 @@ def publish(files: Mapping[str, bytes], output_dir: Path) -> None:
                 made.add(folder)
             with open(target, "wb") as out:
                 out.write(data)
+        for relative, folder in (folders or {}).items():
+            target = str(_safe_target(staging, relative))
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.move(folder, target)  # a rename: both sit beside the output
         os.chmod(staging, 0o755)
         _swap(staging, output_dir)
     finally:

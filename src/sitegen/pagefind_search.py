@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import html
-import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,31 +46,26 @@ def record_html(paper: AssignedPaper, url: str, language: str) -> str:
     )
 
 
-def pagefind_files(
+def make_pagefind_bundle(
     papers: Sequence[AssignedPaper], paper_url: Callable[[str], str], language: str, scratch: Path
-) -> dict[str, bytes]:
-    """The Pagefind bundle for the papers: `{path under the output folder: bytes}`.
+) -> Path:
+    """Write the Pagefind bundle for the papers into `scratch`; return its folder, which the
+    output step moves into the site as `pagefind/` (thousands of small files, never read back).
 
-    The records are written as files into a temporary folder under `scratch`, indexed with one
-    `add_directory` and the bundle written to disk: the Python API reads one answer per 0.1 s
-    (10,000 records added one by one would take 17 minutes) and cannot read an answer over 2 MB
-    (`get_files` hangs past a few hundred papers). Each record carries its paper's link as meta.
+    The records are written as files, indexed with one `add_directory` and the bundle written to
+    disk: the Python API reads one answer per 0.1 s (10,000 records added one by one would take
+    17 minutes) and cannot read an answer over 2 MB (`get_files` hangs past a few hundred
+    papers). Each record carries its paper's link as meta.
     """
+    records, bundle = scratch / "records", scratch / FOLDER
     try:
-        with tempfile.TemporaryDirectory(prefix=".sitegen-pagefind-", dir=scratch) as folder:
-            records, bundle = Path(folder, "records"), Path(folder, "bundle")
-            records.mkdir()
-            for number, paper in enumerate(papers):
-                page = record_html(paper, paper_url(paper.slug), language)
-                (records / f"{number}.html").write_text(page, encoding="utf-8")
-            # In a thread of its own: the caller may already run an event loop (a test's browser).
-            with ThreadPoolExecutor(1) as thread:
-                thread.submit(lambda: asyncio.run(_index(records, bundle, language))).result()
-            files = {
-                path.relative_to(bundle).as_posix(): path.read_bytes()
-                for path in bundle.rglob("*")
-                if path.is_file()
-            }
+        records.mkdir()
+        for number, paper in enumerate(papers):
+            page = record_html(paper, paper_url(paper.slug), language)
+            (records / f"{number}.html").write_text(page, encoding="utf-8")
+        # In a thread of its own: the caller may already run an event loop (a test's browser).
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(lambda: asyncio.run(_index(records, bundle, language))).result()
     except (ImportError, OSError) as exc:
         raise SitegenError.at(
             None,
@@ -79,9 +73,11 @@ def pagefind_files(
             f"Pagefind could not run: {exc}",
             "install it: python -m pip install 'pagefind[bin]' (or set search: {engine: lunr} in site.yaml)",
         ) from None
-    out = {f"{FOLDER}/{path}": content for path, content in files.items() if not path.startswith(_UNUSED)}
-    out[f"{FOLDER}/SOURCE.txt"] = _provenance(out)
-    return out
+    for unused in bundle.iterdir():
+        if unused.name.startswith(_UNUSED):
+            unused.unlink()
+    (bundle / "SOURCE.txt").write_bytes(_provenance(bundle))
+    return bundle
 
 
 async def _index(records: Path, bundle: Path, language: str) -> None:
@@ -96,7 +92,7 @@ async def _index(records: Path, bundle: Path, language: str) -> None:
         await index.write_files(str(bundle))
 
 
-def _provenance(files: dict[str, bytes]) -> bytes:
+def _provenance(bundle: Path) -> bytes:
     """Where the search runtime came from, with checksums: it is third-party code on the site."""
     from importlib.metadata import version
 
@@ -105,8 +101,7 @@ def _provenance(files: dict[str, bytes]) -> bytes:
         "unmodified, at build time. MIT licence: assets/vendor/pagefind/LICENSE.",
         "SHA-256 of the search runtime:",
     ]
-    for path in sorted(files):
-        name = path.removeprefix(f"{FOLDER}/")
-        if name.endswith((".js", ".pagefind")):
-            lines.append(f"  {hashlib.sha256(files[path]).hexdigest()}  {name}")
+    for path in sorted(bundle.iterdir()):
+        if path.name.endswith((".js", ".pagefind")):
+            lines.append(f"  {hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}")
     return ("\n".join(lines) + "\n").encode()

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from .assign import Assigner
@@ -22,9 +23,10 @@ from .dedupe import merge_duplicates
 from .errors import Diagnostics, Problem, SitegenError
 from .models import Paper, Site, Taxonomy
 from .names import PaperNames
-from .output import check_output_dir, publish
+from .output import check_output_dir, publish, scratch_beside
 from .overrides import Overrides, apply_overrides, load_overrides, published_papers
-from .pagefind_search import pagefind_files
+from .pagefind_search import FOLDER as PAGEFIND_FOLDER
+from .pagefind_search import make_pagefind_bundle
 from .pages import load_pages, render_markdown
 from .parse import parse_listing
 from .related import related_papers
@@ -211,19 +213,25 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
             pending.cancel()
     if search_index_inputs([p.paper for p in site.published]) != search_inputs:
         raise RuntimeError("bug: the search index was made from other papers than the site's")
-    if index:
-        files["search-index.json"] = index.data  # type: ignore[assignment]
-    else:
-        paper_url = Urls(config.base_url).paper
-        files.update(
-            report.timed(
-                "search index",
-                lambda: pagefind_files(site.published, paper_url, config.language, config.output_dir.parent),
-            )
-        )
     report.cached = tuple(cache.hits)
-    report.counts["files"] = len(files)
     previous = config.output_dir / "papers.json"
     report.drift = drift_report(previous.read_bytes() if previous.is_file() else None, site.papers)
-    report.timed("write", lambda: publish(files, config.output_dir))
+    if index:
+        files["search-index.json"] = index.data  # type: ignore[assignment]
+        _write(files, config, report)
+        return report
+    with scratch_beside(config.output_dir) as scratch:
+        paper_url = Urls(config.base_url).paper
+        bundle = report.timed(
+            "search index", lambda: make_pagefind_bundle(site.published, paper_url, config.language, scratch)
+        )
+        _write(files, config, report, {PAGEFIND_FOLDER: bundle})
     return report
+
+
+def _write(
+    files: dict[str, bytes], config: SiteConfig, report: BuildReport, folders: dict[str, Path] | None = None
+) -> None:
+    made = sum(1 for folder in (folders or {}).values() for p in folder.rglob("*") if p.is_file())
+    report.counts["files"] = len(files) + made
+    report.timed("write", lambda: publish(files, config.output_dir, folders))
