@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
 from sitegen import background
 from sitegen.background import in_background
 
-needs_fork = pytest.mark.skipif(not background._can_fork(), reason="needs Linux and two cores to fork")
+needs_fork = pytest.mark.skipif(
+    sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2, reason="needs Linux and two cores to fork"
+)
+
+
+@pytest.fixture
+def forking(monkeypatch) -> None:
+    """Fork even though the test session runs threads (its web servers): these tests are about
+    the child's work and hand-over, which threads in the parent do not touch."""
+    monkeypatch.setattr(background, "_can_fork", lambda: True)
 
 
 @needs_fork
-def test_a_forked_child_hands_back_exactly_the_bytes_it_made() -> None:
+def test_a_forked_child_hands_back_exactly_the_bytes_it_made(forking) -> None:
     data = bytes(range(256)) * 4096  # 1 MB: more than a pipe holds, so the reader must keep up
     pending = in_background(lambda: data)
     assert pending.pid is not None
@@ -21,7 +31,7 @@ def test_a_forked_child_hands_back_exactly_the_bytes_it_made() -> None:
     assert pending.pid is None  # the child was waited for: no zombie
 
 
-def test_a_failing_child_means_the_work_runs_here_and_its_error_is_raised() -> None:
+def test_a_failing_child_means_the_work_runs_here_and_its_error_is_raised(forking) -> None:
     parent = os.getpid()
 
     def work() -> bytes:
@@ -35,7 +45,7 @@ def test_a_failing_child_means_the_work_runs_here_and_its_error_is_raised() -> N
 
 
 @needs_fork
-def test_cancel_stops_the_child(tmp_path) -> None:
+def test_cancel_stops_the_child(tmp_path, forking) -> None:
     marker = tmp_path / "finished"
 
     def slow() -> bytes:
@@ -63,7 +73,9 @@ def test_without_a_second_core_the_work_runs_on_demand(monkeypatch) -> None:
 
 
 @needs_fork
-def test_the_default_survey_builds_the_same_with_or_without_a_second_core(tmp_path, monkeypatch) -> None:
+def test_the_default_survey_builds_the_same_with_or_without_a_second_core(
+    tmp_path, monkeypatch, forking
+) -> None:
     """Assignment split across two processes and the index made in a child change no byte."""
     from sitegen import pipeline
     from sitegen.cache import BuildCache
@@ -83,7 +95,7 @@ def test_the_default_survey_builds_the_same_with_or_without_a_second_core(tmp_pa
     assert snapshot(tmp_path / "two") == snapshot(tmp_path / "one")
 
 
-def test_split_map_keeps_the_order_and_raises_the_real_error() -> None:
+def test_split_map_keeps_the_order_and_raises_the_real_error(forking) -> None:
     assert background.split_map(lambda x: x * x, list(range(1000))) == [x * x for x in range(1000)]
 
     def fails_on(x: int) -> int:
@@ -93,3 +105,20 @@ def test_split_map_keeps_the_order_and_raises_the_real_error() -> None:
 
     with pytest.raises(KeyError, match="item 900"):
         background.split_map(fails_on, list(range(1000)))
+
+
+@needs_fork
+def test_a_pagefind_index_made_in_a_child_lands_in_the_site(make_project, forking) -> None:
+    from sitegen.config import load_config
+    from sitegen.pipeline import build
+
+    project = make_project()
+    site_yaml = project / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text() + "search: {engine: pagefind}\n")
+    report = build(load_config(site_yaml))
+    public = project / "public"
+    assert (public / "pagefind" / "pagefind.js").is_file() and (public / "pagefind" / "SOURCE.txt").is_file()
+    assert (
+        report.counts["files"] == sum(1 for p in public.rglob("*") if p.is_file()) - 1
+    )  # all but the marker
+    assert not list(project.glob(".public.*")), "no scratch folder left beside the output"

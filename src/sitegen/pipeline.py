@@ -7,6 +7,7 @@ swaps the result into the output folder atomically.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from collections.abc import Callable, Iterator
@@ -185,10 +186,11 @@ def render_files(site: Site, config: SiteConfig, search_engine: str = "lunr") ->
 def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = False) -> BuildReport:
     """All three phases; on any error the previous output stays as it was.
 
-    With `strict`, warnings stop the build before anything is written. A Lunr search index
-    needs only the published papers' text, known before assignment: it comes from the cache, or
-    is made on another core while this one assigns and renders. A Pagefind index (surveys past
-    `search.lunr_limit`) also holds each paper's topics, so it is made once they are known.
+    With `strict`, warnings stop the build before anything is written. The search index is made
+    by a second process while this one works: a Lunr index needs only the published papers' text,
+    known before assignment (and is reused from the cache when that text has not changed); a
+    Pagefind index (surveys past `search.lunr_limit`) also holds each paper's topics, so it starts
+    once they are known and runs while the pages are rendered.
     """
     report = report or BuildReport()
     cache = BuildCache.beside(config.root)
@@ -197,35 +199,38 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
     published = published_papers(inputs.papers, inputs.overrides)
     engine = config.search.engine_for(len(published))
     search_inputs = search_index_inputs(published)
-    index = cache.lookup("search-index", search_inputs) if engine == "lunr" else None
-    pending = None
-    if index and index.data is None:
-        pending = in_background(functools.partial(search_index_json, search_inputs))
-    try:
+    with contextlib.ExitStack() as cleanup:
+        index = cache.lookup("search-index", search_inputs) if engine == "lunr" else None
+        lunr_job = None
+        if index and index.data is None:
+            lunr_job = in_background(functools.partial(search_index_json, search_inputs))
+            cleanup.callback(lunr_job.cancel)
         site = load_site(config, report, inputs)
         if strict and report.diagnostics.warnings:
             raise SitegenError(*report.diagnostics.warnings)
+        if search_index_inputs([p.paper for p in site.published]) != search_inputs:
+            raise RuntimeError("bug: the search index is made from other papers than the site's")
+        pagefind_job = None
+        if engine == "pagefind":
+            scratch = cleanup.enter_context(scratch_beside(config.output_dir))
+            paper_url = Urls(config.base_url).paper
+            make = functools.partial(
+                make_pagefind_bundle, site.published, paper_url, config.language, scratch
+            )
+            pagefind_job = in_background(make)
+            cleanup.callback(pagefind_job.cancel)
         files = report.timed("render", lambda: render_files(site, config, engine))
-        if pending and index:
-            index.store(report.timed("search index", pending.result))
-    finally:
-        if pending:
-            pending.cancel()
-    if search_index_inputs([p.paper for p in site.published]) != search_inputs:
-        raise RuntimeError("bug: the search index was made from other papers than the site's")
-    report.cached = tuple(cache.hits)
-    previous = config.output_dir / "papers.json"
-    report.drift = drift_report(previous.read_bytes() if previous.is_file() else None, site.papers)
-    if index:
-        files["search-index.json"] = index.data  # type: ignore[assignment]
-        _write(files, config, report)
-        return report
-    with scratch_beside(config.output_dir) as scratch:
-        paper_url = Urls(config.base_url).paper
-        bundle = report.timed(
-            "search index", lambda: make_pagefind_bundle(site.published, paper_url, config.language, scratch)
-        )
-        _write(files, config, report, {PAGEFIND_FOLDER: bundle})
+        folders = {}
+        if lunr_job and index:
+            index.store(report.timed("search index", lunr_job.result))
+        if pagefind_job:
+            folders[PAGEFIND_FOLDER] = report.timed("search index", pagefind_job.result)
+        if index:
+            files["search-index.json"] = index.data  # type: ignore[assignment]
+        report.cached = tuple(cache.hits)
+        previous = config.output_dir / "papers.json"
+        report.drift = drift_report(previous.read_bytes() if previous.is_file() else None, site.papers)
+        _write(files, config, report, folders)
     return report
 
 
