@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from sitegen import cache as cache_module
@@ -28,8 +29,11 @@ def test_a_taxonomy_edit_reuses_the_index_and_the_output_is_identical(make_proje
     taxonomy = project / "content" / "taxonomy.yaml"
     taxonomy.write_text(taxonomy.read_text().replace("weight: 3", "weight: 4", 1))
     second, reused = build_project(project)
-    assert reused == ("search-index",)
+    assert reused == ("search-index", "text-statistics", "related")
     assert second["search-index.json"] == first["search-index.json"]
+    shutil.rmtree(project / ".sitegen-cache")
+    cold, reused = build_project(project)
+    assert reused == () and cold == second  # what the cache gave is exactly what a cold build makes
     assert (project / ".sitegen-cache" / ".gitignore").read_text() == "*\n"
 
 
@@ -40,7 +44,7 @@ def test_changed_paper_text_is_never_served_from_the_cache(make_project) -> None
     listing = project / "content" / "sources" / "listing.txt"
     listing.write_text(listing.read_text().replace("LoRA is cheap", "LoRA is quasiperiodic"))
     files, reused = build_project(project)
-    assert reused == ()
+    assert reused == ()  # index, text statistics and related papers are all made again
     assert b"quasiperiod" in files["search-index.json"]
     assert cache_entries(project) != before and len(cache_entries(project)) == 1  # the stale entry is gone
 
@@ -49,6 +53,8 @@ def test_a_new_sitegen_version_or_a_damaged_entry_means_building_afresh(make_pro
     project = make_project()
     clean, _ = build_project(project)
     (project / ".sitegen-cache" / cache_entries(project)[0]).write_text('{"truncated": ')
+    for kept in (project / ".sitegen-cache").glob("*.pickle"):
+        kept.write_bytes(kept.read_bytes()[: len(kept.read_bytes()) // 2])
     damaged, reused = build_project(project)
     assert reused == () and damaged == clean
     monkeypatch.setattr(cache_module, "__version__", "999.0")
@@ -64,9 +70,10 @@ def test_an_override_that_changes_what_is_searched_makes_a_new_index(make_projec
     overrides = project / "content" / "overrides.yaml"
     overrides.write_text("papers:\n  - paper: lora-tricks-for-everyone\n    title: Quasiperiodic adapters\n")
     retitled, reused = build_project(project)
-    assert reused == () and b"quasiperiod" in retitled["search-index.json"]
+    # Assignment and related papers read the listing's own text; the search shows the correction.
+    assert reused == ("text-statistics", "related") and b"quasiperiod" in retitled["search-index.json"]
     overrides.write_text("papers:\n  - paper: lora-tricks-for-everyone\n    off_topic: true\n")
     removed, reused = build_project(project)
-    assert reused == ()
+    assert reused == ("text-statistics",)  # the same texts, but other papers to search and relate
     assert len(json.loads(removed["search-docs.json"])) == len(json.loads(first["search-docs.json"])) - 1
     assert len(cache_entries(project)) == 1

@@ -1,9 +1,10 @@
 """A build cache in `.sitegen-cache/` beside site.yaml, for results that depend only on paper text.
 
-Editors rebuild after every taxonomy tweak; the search index does not change then, and it is
-the slowest thing a build makes. Each entry is keyed by a hash of everything it was made from
-plus sitegen's version, so a changed input or a new sitegen never reuses a stale entry. An entry
-that cannot be read back is made again; the cache is never needed for a correct build.
+Editors rebuild after every taxonomy tweak; the search index, the text statistics and the
+related papers do not change then, and they are among the slowest things a build makes. Each
+entry is keyed by a hash of everything it was made from plus sitegen's version, so a changed
+input or a new sitegen never reuses a stale entry. An entry that cannot be read back is made
+again; the cache is never needed for a correct build.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from . import __version__
 
 CACHE_FOLDER = ".sitegen-cache"
+T = TypeVar("T")
 
 
 class BuildCache:
@@ -35,14 +39,35 @@ class BuildCache:
 
     def lookup(self, name: str, inputs: Any) -> CacheEntry:
         """The entry for `inputs`: its cached JSON if a valid one is kept, and where to keep a new one."""
-        if self.folder is None:
-            return CacheEntry(self, name, None, None)
-        key = hashlib.sha256(json.dumps([__version__, name, inputs], sort_keys=True).encode()).hexdigest()
-        path = self.folder / f"{name}-{key[:40]}.json"
-        data = _read_valid_json(path)
+        path = self._path(name, inputs, ".json")
+        data = _read_valid_json(path) if path else None
         if data is not None:
             self.hits.append(name)
         return CacheEntry(self, name, path, data)
+
+    def remembered(self, name: str, inputs: Any, make: Callable[[], T]) -> T:
+        """`make()`'s value, or the one an earlier build kept for the same inputs.
+
+        For in-memory results (text statistics, related papers): pickled, which is fast for
+        large dicts. The folder is sitegen's own and git-ignored, so it is never shared."""
+        path = self._path(name, inputs, ".pickle")
+        if path is not None:
+            try:
+                value = pickle.loads(path.read_bytes())
+            except Exception:  # missing, damaged or from another Python: make it again
+                pass
+            else:
+                self.hits.append(name)
+                return value  # type: ignore[no-any-return]
+        value = make()
+        self._store(name, path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        return value
+
+    def _path(self, name: str, inputs: Any, suffix: str) -> Path | None:
+        if self.folder is None:
+            return None
+        key = hashlib.sha256(json.dumps([__version__, name, inputs], sort_keys=True).encode()).hexdigest()
+        return self.folder / f"{name}-{key[:40]}{suffix}"
 
     def _store(self, name: str, path: Path | None, data: bytes) -> None:
         if path is None:
@@ -56,7 +81,7 @@ class BuildCache:
             os.replace(temp, path)
         except OSError:
             return  # a read-only or full disk only costs the next build some time
-        for old in path.parent.glob(f"{name}-*.json"):
+        for old in path.parent.glob(f"{name}-*{path.suffix}"):
             if old != path:
                 with contextlib.suppress(OSError):
                     old.unlink()

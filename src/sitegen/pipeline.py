@@ -107,18 +107,33 @@ def load_inputs(config: SiteConfig, report: BuildReport) -> Inputs:
     return Inputs(papers, taxonomy, dict(examples), overrides, len(texts))
 
 
-def load_site(config: SiteConfig, report: BuildReport, inputs: Inputs | None = None) -> Site:
-    """Phase 1: read, parse, merge, assign — the whole site in memory, nothing written."""
+def load_site(
+    config: SiteConfig, report: BuildReport, inputs: Inputs | None = None, cache: BuildCache | None = None
+) -> Site:
+    """Phase 1: read, parse, merge, assign — the whole site in memory, nothing written.
+
+    What depends only on the papers' text (text statistics, related papers) comes from `cache`
+    when that text is unchanged: an editor who tweaks the taxonomy does not wait for it again."""
     inputs = inputs or load_inputs(config, report)
+    cache = cache or BuildCache(None)
     papers, taxonomy, overrides = inputs.papers, inputs.taxonomy, inputs.overrides
-    text = report.timed("text statistics", lambda: paper_vectors(papers))
+    text_key = [(p.slug, p.title, p.abstract) for p in papers]
+    text = report.timed(
+        "text statistics",
+        lambda: cache.remembered("text-statistics", text_key, lambda: paper_vectors(papers)),
+    )
     assigner = report.timed("similarity", lambda: Assigner(papers, taxonomy, inputs.examples, text))
     automatic = report.timed("assign", lambda: split_map(assigner.assign, papers))
     assigned = apply_overrides(automatic, overrides)
     pages = report.timed("pages", lambda: load_pages(config.pages_dir, config.root))
     topic_html = {t.id: render_markdown(t.description) for t in taxonomy.walk()}
     published = [p.slug for p in assigned if not p.off_topic]
-    related = report.timed("related", lambda: related_papers(text.vectors, published))
+    related = report.timed(
+        "related",
+        lambda: cache.remembered(
+            "related", [text_key, published], lambda: related_papers(text.vectors, published)
+        ),
+    )
     site = Site(
         title=config.title,
         description=config.description,
@@ -205,7 +220,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
         if index and index.data is None:
             lunr_job = in_background(functools.partial(search_index_json, search_inputs))
             cleanup.callback(lunr_job.cancel)
-        site = load_site(config, report, inputs)
+        site = load_site(config, report, inputs, cache)
         if strict and report.diagnostics.warnings:
             raise SitegenError(*report.diagnostics.warnings)
         if search_index_inputs([p.paper for p in site.published]) != search_inputs:
