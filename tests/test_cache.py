@@ -77,3 +77,13 @@ def test_an_override_that_changes_what_is_searched_makes_a_new_index(make_projec
     assert reused == ("text-statistics",)  # the same texts, but other papers to search and relate
     assert len(json.loads(removed["search-docs.json"])) == len(json.loads(first["search-docs.json"])) - 1
     assert len(cache_entries(project)) == 1
+
+
+def test_compiled_templates_are_kept_but_an_edited_template_always_shows(make_project) -> None:
+    project = make_project()
+    build_project(project)
+    assert list((project / ".sitegen-cache" / "templates").glob("__jinja2_*.cache"))
+    base = project / "templates" / "base.html"
+    base.write_text(base.read_text().replace("</body>", "<!-- edited template --></body>"))
+    files, _ = build_project(project)
+    assert b"<!-- edited template -->" in files["index.html"]

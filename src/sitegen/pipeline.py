@@ -180,7 +180,9 @@ def _check_listing_settings(config: SiteConfig, names: set[str], diagnostics: Di
         )
 
 
-def render_files(site: Site, config: SiteConfig, search_engine: str = "lunr") -> dict[str, bytes]:
+def render_files(
+    site: Site, config: SiteConfig, search_engine: str = "lunr", cache: BuildCache | None = None
+) -> dict[str, bytes]:
     """Phase 2: every output file as bytes, but for the search index (see `build`)."""
     urls = Urls(config.base_url)
     context: dict[str, Any] = {
@@ -193,7 +195,8 @@ def render_files(site: Site, config: SiteConfig, search_engine: str = "lunr") ->
         "search_engine": search_engine,
     }
     files = copy_static(config.static_dir)
-    for path, data in render_site(site, config.templates_dir, urls, context).items():
+    compiled = cache.folder / "templates" if cache and cache.folder else None
+    for path, data in render_site(site, config.templates_dir, urls, context, compiled).items():
         files[path] = data
     return files
 
@@ -234,7 +237,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
             )
             pagefind_job = in_background(make)
             cleanup.callback(pagefind_job.cancel)
-        files = report.timed("render", lambda: render_files(site, config, engine))
+        files = report.timed("render", lambda: render_files(site, config, engine, cache))
         folders = {}
         if lunr_job and index:
             index.store(report.timed("search index", lunr_job.result))

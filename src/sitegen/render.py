@@ -40,8 +40,11 @@ def topic_tree(site: Site) -> list[TopicNode]:
     return [node(t) for t in site.taxonomy.topics]
 
 
-def make_environment(templates_dir: Path, urls: Urls) -> jinja2.Environment:
+def make_environment(templates_dir: Path, urls: Urls, compiled_dir: Path | None = None) -> jinja2.Environment:
+    """The templates' environment; with `compiled_dir`, compiled templates are kept there for the
+    next build (Jinja2 recompiles a template whose source or Jinja2 version changed)."""
     env = jinja2.Environment(
+        bytecode_cache=_bytecode_cache(compiled_dir),
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -58,13 +61,30 @@ def make_environment(templates_dir: Path, urls: Urls) -> jinja2.Environment:
     return env
 
 
+def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # a read-only project only costs compiling the templates again
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 class Renderer:
     """Renders each page type; collects `{output path: bytes}` and refuses to write a path twice."""
 
-    def __init__(self, site: Site, templates_dir: Path, urls: Urls, config_context: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        site: Site,
+        templates_dir: Path,
+        urls: Urls,
+        config_context: dict[str, Any],
+        compiled_dir: Path | None = None,
+    ) -> None:
         self.site = site
         self.urls = urls
-        self.env = make_environment(templates_dir, urls)
+        self.env = make_environment(templates_dir, urls, compiled_dir)
         self.files: dict[str, bytes] = {}
         self.links: list[str] = []
         self.by_id = by_id = site.taxonomy.by_id()
@@ -151,10 +171,11 @@ def render_site(
     templates_dir: Path,
     urls: Urls,
     config_context: dict[str, Any],
+    compiled_dir: Path | None = None,
 ) -> dict[str, bytes]:
     """Every output file of the site, as bytes, keyed by its path in the output directory —
     but for search-index.json, which the pipeline makes apart (it may come from the cache)."""
-    r = Renderer(site, templates_dir, urls, config_context)
+    r = Renderer(site, templates_dir, urls, config_context, compiled_dir)
     latest = sorted(site.published, key=_latest_key)[: config_context["latest_count"]]
     rows = [YearCounts.of(t.title, site.in_topic(t.id)) for t in site.taxonomy.topics]
     chart_years = year_span([YearCounts.of("all", site.published)])
