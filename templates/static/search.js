@@ -52,11 +52,18 @@
     if (!ready) return;
     var id = latest += 1;
     var question = { query: input.value.trim(), scope: describeFilters() };
-    engine.search({ q: input.value, filters: filters(), limit: limit }).then(function (answer) {
-      if (id === latest) show(answer, question.query, question.scope);  // never a late answer to old words
-    }, function (error) {
+    function failed(error) {
       if (id === latest) status.textContent = "The search failed (" + error.message + "). Try reloading the page.";
-    });
+    }
+    engine.search({ q: input.value, filters: filters(), limit: limit }).then(function (answer) {
+      if (id !== latest) return;  // never a late answer to old words
+      show(answer, question.query, question.scope);
+      if (answer.rest) {
+        answer.rest.then(function (full) {
+          if (id === latest) show(full, question.query, question.scope, answer.results.length);
+        }, failed);
+      }
+    }, failed);
   }
 
   function element(tag, className, text) {
@@ -80,8 +87,10 @@
   }
 
   /* Shows an answer for the query it was asked for (the box may already hold more letters). */
-  function show(answer, query, scope) {
-    list.textContent = "";
+  /* `shown` results are on screen already (the first few of the same answer): add the others. */
+  function show(answer, query, scope, shown) {
+    shown = shown || 0;
+    if (!shown) list.textContent = "";
     more.hidden = true;
     if (!query && !scope) {
       status.textContent = "Type words from a title or abstract, or pick a topic, kind or year.";
@@ -95,7 +104,7 @@
     }
     status.textContent = answer.total + (answer.total === 1 ? " paper matches " : " papers match ") + what + "." +
       (answer.results.length < answer.total ? " Showing the first " + answer.results.length + "." : "");
-    answer.results.forEach(function (hit) {
+    answer.results.slice(shown).forEach(function (hit) {
       var item = element("li", "paper");
       var link = marked("a", "paper-title", hit.title, hit.titleRanges);
       link.href = hit.url;
@@ -108,7 +117,7 @@
       item.appendChild(marked("p", "excerpt", hit.abstract, hit.abstractRanges));
       list.appendChild(item);
     });
-    more.hidden = answer.results.length >= answer.total;
+    more.hidden = answer.results.length >= answer.total || Boolean(answer.rest);
     if (window.performance && performance.mark && !performance.getEntriesByName("sitegen:first-results").length) {
       performance.mark("sitegen:first-results");  // read by benchmarks/search_page.py
     }
@@ -192,6 +201,7 @@
   /* Pagefind, for surveys too large for one Lunr index: pagefind.js fetches only the index chunks
      and result fragments a query needs (and searches in its own worker). */
   function pagefindEngine(onReady, onError) {
+    var FIRST_PAGE = PAGE, FIRST_FEW = 10;
     var pagefind = null;
     import(form.dataset.pagefind + "pagefind.js").then(function (module) {
       pagefind = module;
@@ -234,14 +244,27 @@
         var options = { filters: request.filters };
         if (!typed.length) options.sort = { date: "desc" };  /* filters alone: newest first, as with Lunr */
         return pagefind.search(typed.length ? request.q : null, options).then(function (found) {
-          var page = found.results.slice(0, request.limit);
-          return Promise.all(page.map(function (r) { return r.data(); })).then(function (records) {
-            return {
-              total: found.results.length,
-              results: records.map(function (record) {
-                return SitegenText.result(paper(record), hitTest(record, typed), typed.length > 0);
-              })
-            };
+          /* Each result's record is one more download: the first few are shown as soon as they
+             arrive, the rest of the first page follows (a "show more" page comes whole). */
+          function records(from, to) {
+            return Promise.all(found.results.slice(from, to).map(function (r) { return r.data(); }))
+              .then(function (loaded) {
+                return loaded.map(function (record) {
+                  return SitegenText.result(paper(record), hitTest(record, typed), typed.length > 0);
+                });
+              });
+          }
+          var total = found.results.length;
+          var wanted = Math.min(request.limit, total);
+          var first = request.limit <= FIRST_PAGE ? Math.min(FIRST_FEW, wanted) : wanted;
+          return records(0, first).then(function (shown) {
+            var answer = { total: total, results: shown };
+            if (first < wanted) {
+              answer.rest = records(first, wanted).then(function (others) {
+                return { total: total, results: shown.concat(others) };
+              });
+            }
+            return answer;
           });
         });
       }
