@@ -122,3 +122,25 @@ def test_a_pagefind_index_made_in_a_child_lands_in_the_site(make_project, forkin
         report.counts["files"] == sum(1 for p in public.rglob("*") if p.is_file()) - 1
     )  # all but the marker
     assert not list(project.glob(".public.*")), "no scratch folder left beside the output"
+
+
+@needs_fork
+def test_when_pagefind_cannot_run_the_editor_is_told_what_to_do(make_project, forking, monkeypatch) -> None:
+    """The child fails first, the build redoes the work itself and reports the real cause."""
+    from sitegen import pagefind_search
+    from sitegen.config import load_config
+    from sitegen.errors import SitegenError
+    from sitegen.pipeline import build
+
+    async def no_binary(*args) -> None:
+        raise FileNotFoundError("pagefind: no such file")
+
+    monkeypatch.setattr(pagefind_search, "_index", no_binary)
+    project = make_project()
+    site_yaml = project / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text() + "search: {engine: pagefind}\n")
+    with pytest.raises(SitegenError) as info:
+        build(load_config(site_yaml))
+    text = str(info.value)
+    assert "Pagefind could not run: pagefind: no such file" in text and "pip install 'pagefind[bin]'" in text
+    assert not (project / "public").exists() and not list(project.glob(".public.*"))

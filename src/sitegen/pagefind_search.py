@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import html
+import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -58,6 +59,8 @@ def make_pagefind_bundle(
     papers). Each record carries its paper's link as meta.
     """
     records, bundle = scratch / "records", scratch / FOLDER
+    for leftover in (records, bundle):  # a failed attempt in a child process is redone here
+        shutil.rmtree(leftover, ignore_errors=True)
     try:
         records.mkdir()
         for number, paper in enumerate(papers):
