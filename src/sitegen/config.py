@@ -169,17 +169,7 @@ def _read_values(data: dict[str, Any], path: Path, problems: list[Problem]) -> d
                 "use e.g. /survey/ or https://you.github.io/survey/",
             )
         )
-    latest = data.get("latest_count", 10)
-    if not isinstance(latest, int) or isinstance(latest, bool) or latest < 0:
-        problems.append(
-            Problem(
-                path,
-                line_of(data, "latest_count"),
-                "'latest_count' must be a whole number ≥ 0",
-                "e.g. latest_count: 10",
-            )
-        )
-        latest = 10
+    latest = _whole_number(data, "latest_count", 10, path, problems)
     return {
         "title": title.strip(),
         "description": text("description", "").strip(),
@@ -222,18 +212,19 @@ def _read_search(raw: Any, data: dict[str, Any], path: Path, problems: list[Prob
             )
         )
         engine = "auto"
-    limit = raw.get("lunr_limit", 5000)
-    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
-        problems.append(
-            Problem(
-                path,
-                line_of(raw, "lunr_limit"),
-                "'lunr_limit' must be a whole number ≥ 0",
-                "e.g. lunr_limit: 5000",
-            )
-        )
-        limit = 5000
+    limit = _whole_number(raw, "lunr_limit", 5000, path, problems)
     return SearchSettings(engine=str(engine), lunr_limit=limit)
+
+
+def _whole_number(data: dict[str, Any], key: str, default: int, path: Path, problems: list[Problem]) -> int:
+    """`data[key]` when it is a whole number ≥ 0; else a problem at its line, and the default."""
+    value = data.get(key, default)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    problems.append(
+        Problem(path, line_of(data, key), f"'{key}' must be a whole number ≥ 0", f"e.g. {key}: {default}")
+    )
+    return default
 
 
 def _read_listings(

@@ -11,7 +11,6 @@ import contextlib
 import functools
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,7 +52,7 @@ class BuildReport:
     cached: tuple[str, ...] = ()  # results reused from .sitegen-cache/
     on_stage: Callable[[str], None] | None = None  # told when each stage starts (progress display)
 
-    @contextmanager
+    @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
         if self.on_stage:
             self.on_stage(name)

@@ -6,16 +6,29 @@
 
 var SitegenText = (function () {
   var SNIPPET_CHARS = 260;
+  var CORE = /\w(?:.*\w)?/;  /* a word without the punctuation around it */
 
-  /* [start, end) of every word of `text` for which isHit(lowercase word) is true; a word is what
-     Lunr's tokenizer cuts (between spaces and hyphens) without the punctuation around it. */
+  /* The lowercase word in a token ("(LoRA)," → "lora"), or null when it holds none. */
+  function core(token) {
+    var m = CORE.exec(token);
+    return m ? m[0].toLowerCase() : null;
+  }
+
+  /* The words of a text as Lunr's tokenizer cuts them (between spaces and hyphens). */
+  function words(text) {
+    return text.split(/[\s\-]+/).map(core).filter(function (w) { return w !== null; });
+  }
+
+  /* [start, end) of every word of `text` for which isHit(lowercase word) is true. */
   function ranges(text, isHit) {
     var out = [];
     var re = /[^\s\-]+/g;
     var m;
     while ((m = re.exec(text)) !== null) {
-      var core = /\w(?:.*\w)?/.exec(m[0]);
-      if (core && isHit(core[0].toLowerCase())) out.push([m.index + core.index, m.index + core.index + core[0].length]);
+      var found = CORE.exec(m[0]);
+      if (found && isHit(found[0].toLowerCase())) {
+        out.push([m.index + found.index, m.index + found.index + found[0].length]);
+      }
     }
     return out;
   }
@@ -52,5 +65,5 @@ var SitegenText = (function () {
     };
   }
 
-  return { ranges: ranges, snippet: snippet, result: result };
+  return { core: core, words: words, ranges: ranges, snippet: snippet, result: result };
 })();

@@ -201,18 +201,13 @@
   /* Pagefind, for surveys too large for one Lunr index: pagefind.js fetches only the index chunks
      and result fragments a query needs (and searches in its own worker). */
   function pagefindEngine(onReady, onError) {
-    var FIRST_PAGE = PAGE, FIRST_FEW = 10;
+    var FIRST_FEW = 10;
     var pagefind = null;
     import(form.dataset.pagefind + "pagefind.js").then(function (module) {
       pagefind = module;
       return pagefind.options({ basePath: form.dataset.pagefind });
     }).then(function () { return pagefind.init(); })
       .then(onReady, function (error) { onError(error && error.message ? error.message : String(error)); });
-
-    function words(text) {
-      return text.toLowerCase().split(/[\s\-]+/).map(function (w) { return w.replace(/^\W+|\W+$/g, ""); })
-        .filter(function (w) { return w.length > 0; });
-    }
 
     /* The words Pagefind matched (its locations index the record's words, not always all of
        them), plus any word that starts with a query word of three letters or more. */
@@ -221,8 +216,8 @@
       var matched = {};
       var all = record.content.split(/\s+/);
       (record.locations || []).forEach(function (i) {
-        var core = /\w(?:.*\w)?/.exec(all[i] || "");
-        if (core) matched[core[0].toLowerCase()] = true;
+        var word = SitegenText.core(all[i] || "");
+        if (word) matched[word] = true;
       });
       return function (word) {
         return matched[word] || longer.some(function (w) { return word.indexOf(w) === 0; });
@@ -239,7 +234,7 @@
 
     return {
       search: function (request) {
-        var typed = words(request.q);
+        var typed = SitegenText.words(request.q);
         if (!typed.length && !Object.keys(request.filters).length) return Promise.resolve({ total: 0, results: [] });
         var options = { filters: request.filters };
         if (!typed.length) options.sort = { date: "desc" };  /* filters alone: newest first, as with Lunr */
@@ -256,7 +251,7 @@
           }
           var total = found.results.length;
           var wanted = Math.min(request.limit, total);
-          var first = request.limit <= FIRST_PAGE ? Math.min(FIRST_FEW, wanted) : wanted;
+          var first = request.limit <= PAGE ? Math.min(FIRST_FEW, wanted) : wanted;
           return records(0, first).then(function (shown) {
             var answer = { total: total, results: shown };
             if (first < wanted) {
