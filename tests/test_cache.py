@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
+from sitegen import assign as assign_module
 from sitegen import cache as cache_module
 from sitegen.config import load_config
 from sitegen.pipeline import build
@@ -29,7 +31,7 @@ def test_a_taxonomy_edit_reuses_the_index_and_the_output_is_identical(make_proje
     taxonomy = project / "content" / "taxonomy.yaml"
     taxonomy.write_text(taxonomy.read_text().replace("weight: 3", "weight: 4", 1))
     second, reused = build_project(project)
-    assert reused == ("search-index", "text-statistics", "related")
+    assert reused == ("search-index", "text-statistics", "scores", "related")
     assert second["search-index.json"] == first["search-index.json"]
     shutil.rmtree(project / ".sitegen-cache")
     cold, reused = build_project(project)
@@ -71,10 +73,12 @@ def test_an_override_that_changes_what_is_searched_makes_a_new_index(make_projec
     overrides.write_text("papers:\n  - paper: lora-tricks-for-everyone\n    title: Quasiperiodic adapters\n")
     retitled, reused = build_project(project)
     # Assignment and related papers read the listing's own text; the search shows the correction.
-    assert reused == ("text-statistics", "related") and b"quasiperiod" in retitled["search-index.json"]
+    assert (
+        reused == ("text-statistics", "scores", "related") and b"quasiperiod" in retitled["search-index.json"]
+    )
     overrides.write_text("papers:\n  - paper: lora-tricks-for-everyone\n    off_topic: true\n")
     removed, reused = build_project(project)
-    assert reused == ("text-statistics",)  # the same texts, but other papers to search and relate
+    assert reused == ("text-statistics", "scores")  # the same texts, but other papers to search and relate
     assert len(json.loads(removed["search-docs.json"])) == len(json.loads(first["search-docs.json"])) - 1
     assert len(cache_entries(project)) == 1
 
@@ -87,3 +91,72 @@ def test_compiled_templates_are_kept_but_an_edited_template_always_shows(make_pr
     base.write_text(base.read_text().replace("</body>", "<!-- edited template --></body>"))
     files, _ = build_project(project)
     assert b"<!-- edited template -->" in files["index.html"]
+
+
+TWO_TOPICS_MORE = """\
+  - id: data
+    title: Training data
+    description: Datasets for fine-tuning.
+    rules:
+      - phrases: [dataset, data]
+        weight: 2
+kinds:
+  default: method
+  rules:
+    - kind: benchmark
+      phrases: [we study]
+      weight: 4
+settings:
+  similarity_weight: 4
+"""
+
+
+def scored_topics(monkeypatch) -> Counter[str]:
+    """Counts, per topic id, the papers `score_topic` scores during the builds that follow."""
+    counted: Counter[str] = Counter()
+    real = assign_module.score_topic
+
+    def counting(topic, text, similarity=None):
+        counted[topic.id] += 1
+        return real(topic, text, similarity)
+
+    monkeypatch.setattr(assign_module, "score_topic", counting)
+    monkeypatch.setattr("sitegen.background._can_fork", lambda: False)  # count in this process
+    return counted
+
+
+def test_a_rule_edit_rescores_only_its_topic_and_matches_a_cold_build(make_project, monkeypatch) -> None:
+    project = make_project()
+    taxonomy = project / "content" / "taxonomy.yaml"
+    taxonomy.write_text(taxonomy.read_text() + TWO_TOPICS_MORE)
+    counted = scored_topics(monkeypatch)
+    build_project(project)
+    assert counted == {"peft": 2, "alignment": 2, "data": 2}
+    edits = [
+        ("weight: 3\n", "weight: 5\n", {"peft"}),  # a rule of the first topic
+        ("[dataset, data]", "[dataset, data, tears]", {"data"}),
+        ("RLHF and DPO.", "RLHF, DPO and friends.", {"alignment"}),  # its profile for similarity
+        ("    title: Training data\n", "    title: Training data\n    exclude: [lora]\n", {"data"}),
+        ("[we study]", "[we study, we find]", set()),  # kinds only: no topic uses `if_kind`
+        ("\n  - id: data", "\n\n\n  - id: data", set()),  # moved lines change no score
+    ]
+    for old, new, rescored in edits:
+        taxonomy.write_text(taxonomy.read_text().replace(old, new, 1))
+        counted.clear()
+        cached, reused = build_project(project)
+        assert "scores" in reused and set(counted) == rescored, (old, counted)
+        shutil.rmtree(project / ".sitegen-cache")
+        cold, _ = build_project(project)
+        assert cached == cold, old  # what the cache gave is exactly what a cold build makes
+
+
+def test_kept_scores_are_dropped_when_the_paper_text_changes(make_project, monkeypatch) -> None:
+    project = make_project()
+    counted = scored_topics(monkeypatch)
+    build_project(project)
+    listing = project / "content" / "sources" / "listing.txt"
+    listing.write_text(listing.read_text().replace("LoRA is cheap", "LoRA is quasiperiodic"))
+    counted.clear()
+    _, reused = build_project(project)
+    assert "scores" not in reused and counted == {"peft": 2, "alignment": 2}
+    assert len(list((project / ".sitegen-cache").glob("scores-*.pickle"))) == 1

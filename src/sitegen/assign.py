@@ -10,12 +10,14 @@ score and then by the editors' precedence (`before`); within each, the subtopics
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import cache
+from typing import Any
 
 from .models import (
     AssignedPaper,
@@ -214,14 +216,20 @@ class Similarity:
         points = round(self.weight * self.profiles.similarity(slug, topic_id), 2)
         return Match(SIMILAR_PLACEHOLDER, "similar to", points) if points > 0 else None
 
-    def explain(self, slug: str, assignment: Assignment) -> Assignment:
-        """Name the closest example papers, only for assignments a reader will see."""
-        closest = self.profiles.closest_examples(slug, assignment.topic_id)
-        like = "; ".join(self.titles[ex] for ex, _ in closest) or "the topic's description"
+    def explain(self, slug: str, assignment: Assignment, like: str | None = None) -> Assignment:
+        """Name the closest example papers (`like`, made here unless given), only for
+        assignments a reader will see."""
+        if not any(m.text == SIMILAR_PLACEHOLDER for m in assignment.matches):
+            return assignment
+        like = like if like is not None else self.like(slug, assignment.topic_id)
         matches = tuple(
             replace(m, text=like) if m.text == SIMILAR_PLACEHOLDER else m for m in assignment.matches
         )
         return replace(assignment, matches=matches)
+
+    def like(self, slug: str, topic_id: str) -> str:
+        closest = self.profiles.closest_examples(slug, topic_id)
+        return "; ".join(self.titles[ex] for ex, _ in closest) or "the topic's description"
 
 
 def score_topic(topic: Topic, text: PaperText, similarity: Similarity | None = None) -> TopicScore:
@@ -307,24 +315,87 @@ class Assigner:
         self.by_id = taxonomy.by_id()
         self.rule_index = rule_index(taxonomy)
         self.similarity: Similarity | None = None
+        self.kept: dict[str, KeptScores] = {}  # score key → scores from an earlier build
+        self._score_keys: dict[str, str] | None = None
+        self.topics = taxonomy.walk()
+        self.examples = examples or {}
+        self._zeros = {t.id: TopicScore(t.id, 0.0, ()) for t in self.topics}
         if taxonomy.settings.similarity_weight > 0:
             profiles = build_profiles(text or paper_vectors(papers), taxonomy, examples or {})
             titles = {p.slug: p.title for p in papers}
             self.similarity = Similarity(profiles, titles, taxonomy.settings.similarity_weight)
 
+    @property
+    def score_keys(self) -> dict[str, str]:
+        """topic id (and `KINDS`) → a digest of everything its scores depend on but the papers' text.
+
+        An editor's tweak changes the digests of the topics it touches only; the scores of the
+        others are reused (`kept`) when the papers' text is unchanged too."""
+        if self._score_keys is None:
+            settings = self.taxonomy.settings
+            kind_rules = [(k.kind, _rule_key(k.rule)) for k in self.taxonomy.kind_rules]
+            kinds = _digest(kind_rules, settings.kind_threshold, settings.default_kind)
+            weight = self.similarity.weight if self.similarity else 0.0
+            keys = {KINDS: kinds}
+            for topic in self.topics:
+                keys[topic.id] = _digest(
+                    topic.id,
+                    topic.exclude,
+                    [_rule_key(r) for r in topic.rules],
+                    self._profile_inputs(topic) if weight else None,
+                    weight,
+                    kinds if any(r.if_kind for r in topic.rules) else None,
+                )
+            self._score_keys = keys
+        return self._score_keys
+
+    def _profile_inputs(self, topic: Topic) -> tuple[Any, ...]:
+        """What a topic's similarity profile is made from, besides the papers' text."""
+        children = tuple(self._profile_inputs(c) for c in topic.children)
+        return (topic.title, topic.description, tuple(self.examples.get(topic.id, ())), children)
+
     def scores(self, paper: Paper) -> tuple[dict[str, TopicScore], str, str]:
         """Every topic's score for the paper, plus its kind and the kind's reason."""
-        text = PaperText.of(paper, self.rule_index)
-        kind, kind_reason = assign_kind(text, self.taxonomy)
-        text.kind = kind
-        return score_tree(self.taxonomy, text, self.similarity), kind, kind_reason
+        scores, kind, kind_reason, _ = self._scores(paper)
+        return scores, kind, kind_reason
+
+    def _scores(self, paper: Paper) -> tuple[dict[str, TopicScore], str, str, dict[str, Any]]:
+        """As `scores`, reusing `kept` scores; also the scores made anew, by score key."""
+        fresh: dict[str, Any] = {}
+        keys = self.score_keys
+        text: PaperText | None = None
+        kept_kind = _kept(self.kept, keys[KINDS], paper.slug, None)
+        if kept_kind is None:
+            text = PaperText.of(paper, self.rule_index)
+            kind, kind_reason = fresh[keys[KINDS]] = assign_kind(text, self.taxonomy)
+        else:
+            kind, kind_reason = kept_kind
+        scores = {}
+        for topic in self.topics:
+            packed = _kept(self.kept, keys[topic.id], paper.slug, _ZERO)
+            if packed is None:
+                if text is None:
+                    text = PaperText.of(paper, self.rule_index)
+                text.kind = kind
+                score = score_topic(topic, text, self.similarity)
+                fresh[keys[topic.id]] = _pack(score)
+            elif packed is _ZERO:
+                score = self._zeros[topic.id]
+            else:
+                score = _unpack(topic.id, packed)
+            scores[topic.id] = score
+        return scores, kind, kind_reason, fresh
 
     def explain(self, slug: str, assignment: Assignment) -> Assignment:
         return self.similarity.explain(slug, assignment) if self.similarity else assignment
 
     def assign(self, paper: Paper) -> AssignedPaper:
+        return self.assign_keeping(paper)[0]
+
+    def assign_keeping(self, paper: Paper) -> tuple[AssignedPaper, dict[str, Any]]:
+        """The paper's topics and kind, and the scores made anew for it (see `remember`)."""
         settings = self.taxonomy.settings
-        scores, kind, kind_reason = self.scores(paper)
+        scores, kind, kind_reason, fresh = self._scores(paper)
         top_level = [scores[t.id] for t in self.taxonomy.topics]
         chosen, order_note = apply_precedence(
             choose(top_level, settings), self.by_id, settings.precedence_ratio
@@ -339,15 +410,73 @@ class Assigner:
             for s in sorted(top_level, key=lambda s: -s.score)
             if s.topic_id not in chosen_ids and near_floor <= s.score
         )
-        return AssignedPaper(
+        assigned = AssignedPaper(
             paper=paper,
-            topics=tuple(self.explain(paper.slug, as_assignment(s)) for s in chosen),
-            subtopics=tuple(self.explain(paper.slug, as_assignment(s)) for s in subtopics),
+            topics=tuple(self._explain_keeping(paper.slug, s, fresh) for s in chosen),
+            subtopics=tuple(self._explain_keeping(paper.slug, s, fresh) for s in subtopics),
             kind=kind,
             kind_reason=kind_reason,
             order_note=order_note,
             near=near[:2],
         )
+        return assigned, fresh
+
+    def _explain_keeping(self, slug: str, score: TopicScore, fresh: dict[str, Any]) -> Assignment:
+        """`explain`, with the closest examples kept beside the topic's scores for the next build."""
+        assignment = as_assignment(score)
+        if not self.similarity:
+            return assignment
+        key = self.score_keys[score.topic_id] + LIKE
+        like = _kept(self.kept, key, slug, None)
+        if like is None and any(m.text == SIMILAR_PLACEHOLDER for m in assignment.matches):
+            like = fresh[key] = self.similarity.like(slug, score.topic_id)
+        return self.similarity.explain(slug, assignment, like)
+
+    def remember(self, papers: Sequence[Paper], fresh: Iterable[dict[str, Any]]) -> dict[str, KeptScores]:
+        """What to keep for the next build: the `kept` scores still valid plus the `fresh` ones.
+
+        Most scores are zero with no match; they are left out, and `_kept` gives them back."""
+        valid = {key + suffix for key in self.score_keys.values() for suffix in ("", LIKE)}
+        kept = {key: dict(scores) for key, scores in self.kept.items() if key in valid}
+        for paper, made in zip(papers, fresh, strict=True):
+            for key, value in made.items():
+                entry = kept.setdefault(key, {})
+                if value != _ZERO:
+                    entry[paper.slug] = value
+        return kept
+
+
+KINDS = "(kinds)"  # the score key of the kind assignment
+LIKE = "+like"  # suffix of a topic's score key for its "similar to" explanations
+KeptScores = dict[str, Any]  # slug → packed TopicScore, (kind, reason) or a "similar to" text
+
+
+def _kept(kept: Mapping[str, KeptScores], key: str, slug: str, zero: Any) -> Any:
+    """A kept score: None when none is kept for `key`, `zero` for a paper left out as zero."""
+    entry = kept.get(key)
+    return None if entry is None else entry.get(slug, zero)
+
+
+_ZERO = (0.0, (), None)  # a packed zero score with no match, the common case
+
+
+def _pack(score: TopicScore) -> tuple[Any, ...]:
+    """A score as plain tuples: pickled and read back several times faster than dataclasses."""
+    matches = tuple((m.text, m.field, m.points) for m in score.matches)
+    return (float(score.score), matches, score.excluded_by)
+
+
+def _unpack(topic_id: str, packed: tuple[Any, ...]) -> TopicScore:
+    score, matches, excluded_by = packed
+    return TopicScore(topic_id, score, tuple(Match(*m) for m in matches), excluded_by)
+
+
+def _rule_key(rule: Rule) -> tuple[Any, ...]:
+    return (rule.weight, rule.scope, rule.phrases, rule.pattern, rule.if_kind)  # not its line
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 def assign_paper(paper: Paper, taxonomy: Taxonomy) -> AssignedPaper:

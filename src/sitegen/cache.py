@@ -46,22 +46,32 @@ class BuildCache:
         return CacheEntry(self, name, path, data)
 
     def remembered(self, name: str, inputs: Any, make: Callable[[], T]) -> T:
-        """`make()`'s value, or the one an earlier build kept for the same inputs.
+        """`make()`'s value, or the one an earlier build kept for the same inputs."""
+        value = self.load(name, inputs)
+        if value is None:
+            value = make()
+            self.keep(name, inputs, value)
+        return value  # type: ignore[no-any-return]
 
-        For in-memory results (text statistics, related papers): pickled, which is fast for
-        large dicts. The folder is sitegen's own and git-ignored, so it is never shared."""
+    def load(self, name: str, inputs: Any) -> Any:
+        """The value kept for `inputs` by `keep`, or None.
+
+        For in-memory results (text statistics, related papers, topic scores): pickled, which is
+        fast for large dicts. The folder is sitegen's own and git-ignored, so it is never shared."""
+        path = self._path(name, inputs, ".pickle")
+        if path is None:
+            return None
+        try:
+            value = pickle.loads(path.read_bytes())
+        except Exception:  # missing, damaged or from another Python: make it again
+            return None
+        self.hits.append(name)
+        return value
+
+    def keep(self, name: str, inputs: Any, value: Any) -> None:
         path = self._path(name, inputs, ".pickle")
         if path is not None:
-            try:
-                value = pickle.loads(path.read_bytes())
-            except Exception:  # missing, damaged or from another Python: make it again
-                pass
-            else:
-                self.hits.append(name)
-                return value  # type: ignore[no-any-return]
-        value = make()
-        self._store(name, path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        return value
+            self._store(name, path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
     def _path(self, name: str, inputs: Any, suffix: str) -> Path | None:
         if self.folder is None:

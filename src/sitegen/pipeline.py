@@ -21,7 +21,7 @@ from .cache import BuildCache
 from .config import SiteConfig
 from .dedupe import merge_duplicates
 from .errors import Diagnostics, Problem, SitegenError
-from .models import Paper, Site, Taxonomy
+from .models import AssignedPaper, Paper, Site, Taxonomy
 from .names import PaperNames
 from .output import check_output_dir, publish, scratch_beside
 from .overrides import Overrides, apply_overrides, load_overrides, published_papers
@@ -122,7 +122,7 @@ def load_site(
         lambda: cache.remembered("text-statistics", text_key, lambda: paper_vectors(papers)),
     )
     assigner = report.timed("similarity", lambda: Assigner(papers, taxonomy, inputs.examples, text))
-    automatic = report.timed("assign", lambda: split_map(assigner.assign, papers))
+    automatic = report.timed("assign", lambda: _assign(assigner, papers, text_key, cache))
     assigned = apply_overrides(automatic, overrides)
     pages = report.timed("pages", lambda: load_pages(config.pages_dir, config.root))
     topic_html = {t.id: render_markdown(t.description) for t in taxonomy.walk()}
@@ -153,6 +153,18 @@ def load_site(
         listings=inputs.listings,
     )
     return site
+
+
+def _assign(
+    assigner: Assigner, papers: list[Paper], text_key: object, cache: BuildCache
+) -> list[AssignedPaper]:
+    """Every paper's topics, re-scoring only the topics (and kinds) an edit changed since the
+    scores `cache` kept: an editor who sharpens one topic's rules waits for that topic alone."""
+    assigner.kept = cache.load("scores", text_key) or {}
+    done = split_map(assigner.assign_keeping, papers)
+    if any(fresh for _, fresh in done):
+        cache.keep("scores", text_key, assigner.remember(papers, [fresh for _, fresh in done]))
+    return [assigned for assigned, _ in done]
 
 
 def _warn_empty_topics(site: Site, config: SiteConfig, diagnostics: Diagnostics) -> None:
