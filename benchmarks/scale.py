@@ -6,7 +6,7 @@ For each size it writes a synthetic survey (benchmarks/synthetic.py, fixed seed)
 repository, then measures, each as a fresh process:
   * cold: `sitegen build` with no .sitegen-cache/ and no previous output — median and min/max of
     --runs runs, peak resident memory (the build's process and the children it waited for);
-  * taxonomy edit: a rebuild after a comment is added to content/taxonomy.yaml (cache warm);
+  * taxonomy edit: a rebuild after one topic's rule gained a phrase (cache warm);
   * bare Jinja2: the same pages through benchmarks/bare_jinja.py, and sitegen's cold median as a
     multiple of it.
 Then it prints the cost per 1,000 papers between successive sizes (the slope) and, with
@@ -17,43 +17,28 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from measure import edit_one_topic, run, sitegen_build
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 
 
-def run(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall-clock seconds and peak resident memory (MB) of one process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} failed in {cwd}")
-    return elapsed, usage.ru_maxrss / 1024
-
-
-def sitegen_build(project: Path) -> tuple[float, float]:
-    return run([sys.executable, "-m", "sitegen", "build", "--quiet"], project)
-
-
 def cold(project: Path) -> tuple[float, float]:
     shutil.rmtree(project / "public", ignore_errors=True)
     shutil.rmtree(project / ".sitegen-cache", ignore_errors=True)
+    shutil.rmtree(project / ".public.spare", ignore_errors=True)
     return sitegen_build(project)
 
 
 def taxonomy_edit(project: Path, n: int) -> tuple[float, float]:
-    taxonomy = project / "content" / "taxonomy.yaml"
-    taxonomy.write_text(taxonomy.read_text(encoding="utf-8") + f"\n# edit {n}\n", encoding="utf-8")
+    edit_one_topic(project, n)
     return sitegen_build(project)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -14,6 +15,9 @@ from .conftest import ROOT
 
 
 def benchmark(name: str) -> ModuleType:
+    """A benchmark script as a module; its siblings importable, as when it runs as a script."""
+    if str(ROOT / "benchmarks") not in sys.path:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
     spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -96,3 +100,23 @@ def test_the_scale_table_reports_the_slope_between_sizes() -> None:
     text = benchmark("scale").table(rows, 3)
     assert "| 11,000 | 22.00 s | 21.00–23.00 s | 9.00 s | 900 MB | 5.00 s | 4.4 |" in text
     assert "Slope 1,000 → 11,000 papers: 2.00 s per 1,000 papers." in text
+
+
+def test_the_benchmarked_edit_changes_one_topic_rule_of_the_default_taxonomy(tmp_path: Path) -> None:
+    from sitegen.taxonomy import load_taxonomy
+
+    edit_one_topic = benchmark("measure").edit_one_topic
+    (tmp_path / "content").mkdir()
+    taxonomy = tmp_path / "content" / "taxonomy.yaml"
+    taxonomy.write_bytes((ROOT / "content" / "taxonomy.yaml").read_bytes())
+
+    def rules() -> dict[str, list[tuple[object, ...]]]:  # (rules compare by identity)
+        return {
+            t.id: [(r.weight, r.phrases, r.pattern) for r in t.rules] for t in load_taxonomy(taxonomy).walk()
+        }
+
+    before = rules()
+    edit_one_topic(tmp_path, 7)
+    after = rules()
+    changed = [tid for tid in before if before[tid] != after[tid]]
+    assert len(changed) == 1 and "editphrase7" in after[changed[0]][0][1]

@@ -14,13 +14,23 @@ import pytest
 
 from sitegen import output
 from sitegen.errors import SitegenError
-from sitegen.output import MARKER, check_output_dir, publish, recover_interrupted, scratch_beside
+from sitegen.output import (
+    MARKER,
+    Staging,
+    check_output_dir,
+    publish,
+    recover_interrupted,
+    scratch_beside,
+    spare_of,
+)
 
 from .conftest import ROOT, snapshot
 
 
 def leftovers(output_dir: Path) -> list[str]:
-    return sorted(p.name for p in output_dir.parent.glob(f".{output_dir.name}.*"))
+    """What sits beside the output but the spare, which is kept on purpose."""
+    spare = spare_of(output_dir).name
+    return sorted(p.name for p in output_dir.parent.glob(f".{output_dir.name}.*") if p.name != spare)
 
 
 @pytest.fixture
@@ -171,3 +181,68 @@ def test_a_folder_made_beside_the_output_is_moved_in_and_scratch_never_lingers(t
     (killed / MARKER).write_text("")
     publish({"index.html": b"<p>again</p>"}, public)
     assert leftovers(public) == []
+
+
+SITES = [
+    {"index.html": b"one", "about/index.html": b"a", "papers/x/index.html": b"x", "feed.xml": b"f"},
+    # a folder becomes a file, a file becomes a folder, a paper goes, a new one comes
+    {"index.html": b"two", "about": b"now a file", "feed.xml/index.html": b"g", "papers/y/index.html": b"y"},
+    {"index.html": b"three"},
+    {"index.html": b"four", "about/index.html": b"a", "papers/x/index.html": b"x", "deep/a/b/c.txt": b"c"},
+]
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
+def test_each_build_writes_into_the_spare_and_publishes_exactly_its_own_files(
+    tmp_path: Path, monkeypatch, exchange: bool
+) -> None:
+    if not exchange:
+        monkeypatch.setattr(output, "_exchange", lambda a, b: False)
+    public = tmp_path / "public"
+    for before, site in zip([None, *SITES], SITES, strict=False):
+        publish(site, public)
+        assert snapshot(public) == {MARKER: (public / MARKER).read_bytes(), **site}
+        if before is not None:  # the site swapped out is the spare the next build writes into
+            spare = spare_of(public)
+            assert snapshot(spare) == {MARKER: (spare / MARKER).read_bytes(), **before}
+        assert leftovers(public) == []
+
+
+def test_a_failed_build_leaves_the_site_and_a_usable_spare(tmp_path: Path) -> None:
+    public = tmp_path / "public"
+    publish(SITES[0], public)
+    publish(SITES[1], public)
+    with pytest.raises(RuntimeError), Staging(public) as staging:
+        staging.write("index.html", b"half")
+        raise RuntimeError("a template failed")
+    assert snapshot(public) == {MARKER: (public / MARKER).read_bytes(), **SITES[1]}
+    publish(SITES[2], public)  # the half-written spare is made whole
+    assert snapshot(public) == {MARKER: (public / MARKER).read_bytes(), **SITES[2]}
+    assert leftovers(public) == []
+
+
+def test_a_spare_in_use_is_not_shared(tmp_path: Path) -> None:
+    """Two builds at once (an editor's build while `sitegen serve` rebuilds): the first takes the
+    spare, the second starts a folder of its own, and neither clears the other's."""
+    public = tmp_path / "public"
+    publish(SITES[0], public)
+    publish(SITES[1], public)
+    holds_staging = "import sys; from pathlib import Path; from sitegen.output import Staging\n"
+    holds_staging += (
+        "with Staging(Path(sys.argv[1])) as s:\n    print(s.folder, flush=True); sys.stdin.read()"
+    )
+    first = subprocess.Popen(
+        [sys.executable, "-c", holds_staging, str(public)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        taken = Path(first.stdout.readline().strip())  # type: ignore[union-attr]
+        assert (taken / "index.html").read_bytes() == b"one" and not spare_of(public).exists()
+        with Staging(public) as second:
+            assert second.folder != taken and not (second.folder / "index.html").exists()
+            assert (taken / "index.html").is_file()  # the other build's folder is left alone
+    finally:
+        first.communicate("")
+    assert first.returncode == 0

@@ -1,8 +1,8 @@
 """The one orchestrator: the order of the stages, read top to bottom.
 
 Phase 1 (`load_site`) gathers the whole site in memory and writes nothing — `sitegen check`
-stops there. Phase 2 (`render_files`) turns it into `{output path: bytes}`. Phase 3 (`publish`)
-swaps the result into the output folder atomically.
+stops there. Phase 2 (`render_files`) writes every page into a staging folder beside the output
+as it is rendered. Phase 3 (`Staging.commit`) swaps that folder into place atomically.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 from .assign import Assigner
@@ -23,7 +22,7 @@ from .dedupe import merge_duplicates
 from .errors import Diagnostics, Problem, SitegenError
 from .models import AssignedPaper, Paper, Site, Taxonomy
 from .names import PaperNames
-from .output import check_output_dir, publish, scratch_beside
+from .output import Staging, check_output_dir, scratch_beside
 from .overrides import Overrides, apply_overrides, load_overrides, published_papers
 from .pagefind_search import FOLDER as PAGEFIND_FOLDER
 from .pagefind_search import make_pagefind_bundle
@@ -192,9 +191,9 @@ def _check_listing_settings(config: SiteConfig, names: set[str], diagnostics: Di
 
 
 def render_files(
-    site: Site, config: SiteConfig, search_engine: str = "lunr", cache: BuildCache | None = None
-) -> dict[str, bytes]:
-    """Phase 2: every output file as bytes, but for the search index (see `build`)."""
+    site: Site, config: SiteConfig, out: Staging, search_engine: str = "lunr", cache: BuildCache | None = None
+) -> None:
+    """Phase 2: every output file into `out`, but for the search index (see `build`)."""
     urls = Urls(config.base_url)
     context: dict[str, Any] = {
         "title": config.title,
@@ -205,11 +204,10 @@ def render_files(
         "base_url": config.base_url,
         "search_engine": search_engine,
     }
-    files = copy_static(config.static_dir)
+    for path, data in copy_static(config.static_dir).items():
+        out.write(path, data)
     compiled = cache.folder / "templates" if cache and cache.folder else None
-    for path, data in render_site(site, config.templates_dir, urls, context, compiled).items():
-        files[path] = data
-    return files
+    render_site(site, config.templates_dir, urls, context, compiled, out)
 
 
 def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = False) -> BuildReport:
@@ -248,24 +246,19 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
             )
             pagefind_job = in_background(make)
             cleanup.callback(pagefind_job.cancel)
-        files = report.timed("render", lambda: render_files(site, config, engine, cache))
+        staging = cleanup.enter_context(Staging(config.output_dir))
+        report.timed("render", lambda: render_files(site, config, staging, engine, cache))
         folders = {}
         if lunr_job and index:
             index.store(report.timed("search index", lunr_job.result))
         if pagefind_job:
             folders[PAGEFIND_FOLDER] = report.timed("search index", pagefind_job.result)
         if index:
-            files["search-index.json"] = index.data  # type: ignore[assignment]
+            staging.write("search-index.json", index.data)  # type: ignore[arg-type]
         report.cached = tuple(cache.hits)
         previous = config.output_dir / "papers.json"
         report.drift = drift_report(previous.read_bytes() if previous.is_file() else None, site.papers)
-        _write(files, config, report, folders)
+        made = sum(1 for folder in folders.values() for p in folder.rglob("*") if p.is_file())
+        report.counts["files"] = len(staging.written) + made
+        report.timed("write", lambda: staging.commit(folders))
     return report
-
-
-def _write(
-    files: dict[str, bytes], config: SiteConfig, report: BuildReport, folders: dict[str, Path] | None = None
-) -> None:
-    made = sum(1 for folder in (folders or {}).values() for p in folder.rglob("*") if p.is_file())
-    report.counts["files"] = len(files) + made
-    report.timed("write", lambda: publish(files, config.output_dir, folders))

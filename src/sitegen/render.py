@@ -1,4 +1,5 @@
-"""Stage 6: render the `Site` into a mapping of output paths to bytes (nothing is written here).
+"""Stage 6: render the `Site` into output files: into a `Staging` folder as each page is made
+(a forked child renders and writes half the paper pages), or into a dict of path → bytes.
 
 Jinja2 runs with autoescape on, so titles and abstracts from listings are always text, never
 markup, and with StrictUndefined, so a template typo fails the build instead of printing nothing.
@@ -20,6 +21,7 @@ from .charts import YearCounts, topic_year_grid, year_bars, year_span
 from .errors import SitegenError
 from .exports import atom_feed, dump_json, papers_csv, papers_json, sitemap_xml, topic_json
 from .models import KINDS, AssignedPaper, Site, Topic
+from .output import Staging
 from .search import search_documents
 from .urls import Urls, output_file
 
@@ -72,7 +74,7 @@ def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
 
 
 class Renderer:
-    """Renders each page type; collects `{output path: bytes}` and refuses to write a path twice."""
+    """Renders each page type into `out` (or `files` without one); refuses to write a path twice."""
 
     def __init__(
         self,
@@ -81,8 +83,11 @@ class Renderer:
         urls: Urls,
         config_context: dict[str, Any],
         compiled_dir: Path | None = None,
+        out: Staging | None = None,
     ) -> None:
         self.site = site
+        self.out = out
+        self.paths: set[str] = set()
         self.urls = urls
         self.env = make_environment(templates_dir, urls, compiled_dir)
         self.files: dict[str, bytes] = {}
@@ -92,32 +97,62 @@ class Renderer:
             "site": site,
             "config": config_context,
             "tree": topic_tree(site),
-            "topic_titles": {tid: t.title for tid, t in by_id.items()},
         }
-        self.topic_links = {urls.topic(tid) for tid in by_id}
-        self.nav_cache: dict[tuple[str | None, frozenset[str]], Markup] = {}
+        self.env.globals["topic_titles"] = {tid: t.title for tid, t in by_id.items()}
+        self.branch_ids = {t.id: frozenset(b.id for b in _branch(t)) for t in by_id.values()}
+        self.branch_links = {tid: {urls.topic(i) for i in ids} for tid, ids in self.branch_ids.items()}
+        self.nav_cache: dict[tuple[str, str | None, frozenset[str]], Markup] = {}
         self.env.globals["topic_nav"] = self.topic_nav
+        self.env.globals["nav_node_once"] = self.nav_node_once
+        self.item_cache: dict[tuple[str, str | None], Markup] = {}
+        self.env.globals["paper_item_once"] = self.paper_item_once
 
     def topic_nav(self, current: str, current_topics: set[str]) -> Markup:
-        """The navigation's topic tree, marked for this page: the `nav_tree` macro of _macros.html,
-        rendered once per distinct marking (a few dozen) instead of once per page (thousands)."""
-        key = (current if current in self.topic_links else None, frozenset(current_topics))
+        """The navigation's topic tree, marked for this page (the `nav_tree` macro of _macros.html)."""
+        macro = self.env.get_template("_macros.html").module.nav_tree  # type: ignore[attr-defined]
+        return Markup(macro(self.common["tree"], current, frozenset(current_topics)))
+
+    def nav_node_once(self, node: TopicNode, current: str, current_topics: frozenset[str]) -> Markup:
+        """One topic's branch of the navigation (`nav_node`), rendered once per distinct marking
+        of that branch — a few per topic — instead of once per page (thousands)."""
+        tid = node.topic.id
+        key = (
+            tid,
+            current if current in self.branch_links[tid] else None,
+            current_topics & self.branch_ids[tid],
+        )
         if key not in self.nav_cache:
-            macro = self.env.get_template("_macros.html").module.nav_tree  # type: ignore[attr-defined]
-            self.nav_cache[key] = Markup(macro(self.common["tree"], current, current_topics))
+            macro = self.env.get_template("_macros.html").module.nav_node  # type: ignore[attr-defined]
+            self.nav_cache[key] = Markup(macro(node, current, current_topics))
         return self.nav_cache[key]
 
-    def add(self, path: str, data: bytes) -> None:
-        if path in self.files:
+    def paper_item_once(self, item: AssignedPaper, topic_id: str | None = None) -> Markup:
+        """A paper's entry in a list: the `paper_item` macro of _macros.html, rendered once per
+        paper and listing topic, though a paper is listed on many pages (topics, related)."""
+        key = (item.slug, topic_id)
+        if key not in self.item_cache:
+            macro = self.env.get_template("_macros.html").module.paper_item  # type: ignore[attr-defined]
+            self.item_cache[key] = Markup(macro(item, topic_id))
+        return self.item_cache[key]
+
+    def add(self, path: str, data: bytes | None) -> None:
+        """Write a file; None: a forked child wrote it already (see `paper_file`)."""
+        if path in self.paths:
             raise SitegenError.at(
                 None, None, f"two outputs want the same file '{path}'", "rename one of the pages or topics"
             )
-        self.files[path] = data
+        self.paths.add(path)
+        if self.out is None:
+            self.files[path] = data or b""
+        elif data is None:
+            self.out.wrote([path])
+        else:
+            self.out.write(path, data)
 
     def page(self, template: str, link: str, in_sitemap: bool = True, **context: Any) -> None:
         self.add_page(link, self.render(template, link, **context), in_sitemap)
 
-    def add_page(self, link: str, html: bytes, in_sitemap: bool = True) -> None:
+    def add_page(self, link: str, html: bytes | None, in_sitemap: bool = True) -> None:
         self.add(output_file(link, self.urls.base_path), html)
         if in_sitemap:
             self.links.append(link)
@@ -165,6 +200,15 @@ class Renderer:
         )
         return link, html
 
+    def paper_file(self, paper: AssignedPaper) -> tuple[str, bytes | None]:
+        """`paper_page`, written at once when there is a folder to write into: then a forked
+        child writes its half of the pages itself instead of sending them back."""
+        link, html = self.paper_page(paper)
+        if self.out is None:
+            return link, html
+        self.out.write(output_file(link, self.urls.base_path), html)
+        return link, None
+
 
 def render_site(
     site: Site,
@@ -172,10 +216,11 @@ def render_site(
     urls: Urls,
     config_context: dict[str, Any],
     compiled_dir: Path | None = None,
+    out: Staging | None = None,
 ) -> dict[str, bytes]:
-    """Every output file of the site, as bytes, keyed by its path in the output directory —
-    but for search-index.json, which the pipeline makes apart (it may come from the cache)."""
-    r = Renderer(site, templates_dir, urls, config_context, compiled_dir)
+    """Every output file of the site but search-index.json (the pipeline makes it apart: it may
+    come from the cache), written into `out`; without one, returned as path → bytes."""
+    r = Renderer(site, templates_dir, urls, config_context, compiled_dir, out)
     latest = sorted(site.published, key=_latest_key)[: config_context["latest_count"]]
     rows = [YearCounts.of(t.title, site.in_topic(t.id)) for t in site.taxonomy.topics]
     chart_years = year_span([YearCounts.of("all", site.published)])
@@ -198,7 +243,7 @@ def render_site(
         )
         r.add(_topic_json_file(node.topic.id), topic_json(node.topic, papers, urls))
     # One page per paper: most of the site, so half of them are rendered by a second process.
-    for link, html in split_map(r.paper_page, site.published):
+    for link, html in split_map(r.paper_file, site.published):
         r.add_page(link, html)
     for page in site.pages:
         r.page("page.html", urls.page(page.slug), page=page)
@@ -238,6 +283,10 @@ def _walk(nodes: list[TopicNode] | tuple[TopicNode, ...]) -> list[TopicNode]:
         out.append(node)
         out.extend(_walk(node.children))
     return out
+
+
+def _branch(topic: Topic) -> list[Topic]:
+    return [topic, *(t for child in topic.children for t in _branch(child))]
 
 
 def _breadcrumbs(topic: Topic, by_id: dict[str, Topic]) -> list[Topic]:

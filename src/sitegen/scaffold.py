@@ -43,5 +43,5 @@ def new_survey(target: Path) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     shutil.copytree(STARTER, target, dirs_exist_ok=True)
     shutil.copytree(theme, target / "templates", dirs_exist_ok=True)
-    (target / ".gitignore").write_text("/public/\n/.sitegen-cache/\n", encoding="utf-8")
+    (target / ".gitignore").write_text("/public/\n/.public.spare/\n/.sitegen-cache/\n", encoding="utf-8")
     return sorted(p for p in target.rglob("*") if p.is_file())

@@ -1,0 +1,43 @@
+"""What the build benchmarks share: timing one whole process, and the editor's typical edit."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def run(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall-clock seconds and peak resident memory (MB) of one process and the children it waited for.
+
+    Python may keep compiled modules (`__pycache__`), as it does on an editor's machine: some
+    environments (this one) set PYTHONDONTWRITEBYTECODE, which would recompile sitegen on every run.
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed in {cwd}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def sitegen_build(project: Path) -> tuple[float, float]:
+    return run([sys.executable, "-m", "sitegen", "build", "--quiet"], project)
+
+
+_FIRST_TOPIC_RULE = re.compile(r"(\ntopics:.*?\n\s+(?:- )?phrases: \[)", re.DOTALL)
+
+
+def edit_one_topic(project: Path, n: int) -> None:
+    """What an editor does between builds: add a phrase to a rule of one topic (the first)."""
+    taxonomy = project / "content" / "taxonomy.yaml"
+    text = taxonomy.read_text(encoding="utf-8")
+    edited, found = _FIRST_TOPIC_RULE.subn(rf"\g<1>editphrase{n}, ", text, count=1)
+    if not found:
+        raise SystemExit(f"{taxonomy}: no topic rule with phrases to edit")
+    taxonomy.write_text(edited, encoding="utf-8")
