@@ -31,7 +31,7 @@ def test_a_taxonomy_edit_reuses_the_index_and_the_output_is_identical(make_proje
     taxonomy = project / "content" / "taxonomy.yaml"
     taxonomy.write_text(taxonomy.read_text().replace("weight: 3", "weight: 4", 1))
     second, reused = build_project(project)
-    assert reused == ("search-index", "text-statistics", "scores", "related")
+    assert reused == ("listing", "search-index", "text-statistics", "scores", "related")
     assert second["search-index.json"] == first["search-index.json"]
     shutil.rmtree(project / ".sitegen-cache")
     cold, reused = build_project(project)
@@ -74,11 +74,16 @@ def test_an_override_that_changes_what_is_searched_makes_a_new_index(make_projec
     retitled, reused = build_project(project)
     # Assignment and related papers read the listing's own text; the search shows the correction.
     assert (
-        reused == ("text-statistics", "scores", "related") and b"quasiperiod" in retitled["search-index.json"]
+        reused == ("listing", "text-statistics", "scores", "related")
+        and b"quasiperiod" in retitled["search-index.json"]
     )
     overrides.write_text("papers:\n  - paper: lora-tricks-for-everyone\n    off_topic: true\n")
     removed, reused = build_project(project)
-    assert reused == ("text-statistics", "scores")  # the same texts, but other papers to search and relate
+    assert reused == (
+        "listing",
+        "text-statistics",
+        "scores",
+    )  # the same texts, but other papers to search and relate
     assert len(json.loads(removed["search-docs.json"])) == len(json.loads(first["search-docs.json"])) - 1
     assert len(cache_entries(project)) == 1
 
@@ -160,3 +165,27 @@ def test_kept_scores_are_dropped_when_the_paper_text_changes(make_project, monke
     _, reused = build_project(project)
     assert "scores" not in reused and counted == {"peft": 2, "alignment": 2}
     assert len(list((project / ".sitegen-cache").glob("scores-*.pickle"))) == 1
+
+
+def test_a_parsed_listing_is_reused_until_its_text_or_capture_date_changes(make_project) -> None:
+    """Warnings come back with a reused listing, and each listing file is kept apart."""
+    dated = "Mar 11\n\nA Yearless Paper\n\nAn abstract about LoRA.\n\n  • 2 authors\n·\nDec 20\n"
+    project = make_project(
+        {"content/sources/orphan.txt": "Orphan line\n", "content/sources/dated.txt": dated}
+    )
+    _, reused = build_project(project)
+    assert "listing" not in reused and len(list((project / ".sitegen-cache").glob("listing-*"))) == 3
+    report = build(load_config(project / "site.yaml"))
+    assert "listing" in report.cached and report.diagnostics.warnings
+    assert [str(w) for w in report.diagnostics.warnings] == [str(w) for w in _cold_warnings(project)]
+    site_yaml = project / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text() + "listings:\n  dated.txt: {captured: 2025-03-11}\n")
+    files, _ = build_project(project)
+    (paper,) = [p for p in json.loads(files["papers.json"]) if p["title"] == "A Yearless Paper"]
+    assert paper["date"] == "2024-12-20"  # the new capture date reached the parser
+    assert len(list((project / ".sitegen-cache").glob("listing-*"))) == 3  # replaced, not added
+
+
+def _cold_warnings(project: Path) -> list[object]:
+    shutil.rmtree(project / ".sitegen-cache")
+    return list(build(load_config(project / "site.yaml")).diagnostics.warnings)

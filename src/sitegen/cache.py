@@ -45,53 +45,59 @@ class BuildCache:
             self.hits.append(name)
         return CacheEntry(self, name, path, data)
 
-    def remembered(self, name: str, inputs: Any, make: Callable[[], T]) -> T:
-        """`make()`'s value, or the one an earlier build kept for the same inputs."""
-        value = self.load(name, inputs)
+    def remembered(self, name: str, inputs: Any, make: Callable[[], T], slot: str = "") -> T:
+        """`make()`'s value, or the one an earlier build kept for the same inputs.
+
+        One value is kept per name and `slot` (e.g. one parsed listing per listing file)."""
+        value = self.load(name, inputs, slot)
         if value is None:
             value = make()
-            self.keep(name, inputs, value)
+            self.keep(name, inputs, value, slot)
         return value  # type: ignore[no-any-return]
 
-    def load(self, name: str, inputs: Any) -> Any:
+    def load(self, name: str, inputs: Any, slot: str = "") -> Any:
         """The value kept for `inputs` by `keep`, or None.
 
         For in-memory results (text statistics, related papers, topic scores): pickled, which is
         fast for large dicts. The folder is sitegen's own and git-ignored, so it is never shared."""
-        path = self._path(name, inputs, ".pickle")
+        path = self._path(name, inputs, ".pickle", slot)
         if path is None:
             return None
         try:
             value = pickle.loads(path.read_bytes())
         except Exception:  # missing, damaged or from another Python: make it again
             return None
-        self.hits.append(name)
+        if name not in self.hits:
+            self.hits.append(name)
         return value
 
-    def keep(self, name: str, inputs: Any, value: Any) -> None:
-        path = self._path(name, inputs, ".pickle")
+    def keep(self, name: str, inputs: Any, value: Any, slot: str = "") -> None:
+        path = self._path(name, inputs, ".pickle", slot)
         if path is not None:
-            self._store(name, path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            self._store(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
-    def _path(self, name: str, inputs: Any, suffix: str) -> Path | None:
+    def _path(self, name: str, inputs: Any, suffix: str, slot: str = "") -> Path | None:
         if self.folder is None:
             return None
         key = hashlib.sha256(json.dumps([__version__, name, inputs], sort_keys=True).encode()).hexdigest()
-        return self.folder / f"{name}-{key[:40]}{suffix}"
+        place = f"{name}-{hashlib.sha256(slot.encode()).hexdigest()[:12]}" if slot else name
+        return self.folder / f"{place}-{key[:40]}{suffix}"
 
-    def _store(self, name: str, path: Path | None, data: bytes) -> None:
+    def _store(self, path: Path | None, data: bytes) -> None:
+        """Keep `data` at `path`, replacing the entry kept before for the same name and slot."""
         if path is None:
             return
+        place = path.name[: -len(path.suffix)].rsplit("-", 1)[0]
         try:
             self.folder.mkdir(exist_ok=True)  # type: ignore[union-attr]
             (self.folder / ".gitignore").write_text("*\n")  # type: ignore[operator]
-            handle, temp = tempfile.mkstemp(prefix=f".{name}-", dir=self.folder)
+            handle, temp = tempfile.mkstemp(prefix=f".{place}-", dir=self.folder)
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
             os.replace(temp, path)
         except OSError:
             return  # a read-only or full disk only costs the next build some time
-        for old in path.parent.glob(f"{name}-*{path.suffix}"):
+        for old in path.parent.glob(f"{place}-{'?' * 40}{path.suffix}"):
             if old != path:
                 with contextlib.suppress(OSError):
                     old.unlink()
@@ -117,4 +123,4 @@ class CacheEntry:
 
     def store(self, data: bytes) -> None:
         self.data = data
-        self.cache._store(self.name, self.path, data)
+        self.cache._store(self.path, data)

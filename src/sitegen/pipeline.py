@@ -84,14 +84,22 @@ class Inputs:
     listings: int
 
 
-def load_inputs(config: SiteConfig, report: BuildReport) -> Inputs:
-    """Read and parse the listings, merge duplicates, read the taxonomy and overrides."""
+def load_inputs(config: SiteConfig, report: BuildReport, cache: BuildCache | None = None) -> Inputs:
+    """Read and parse the listings (a listing whose text is unchanged comes from `cache`), merge
+    duplicates, read the taxonomy and overrides."""
     texts = report.timed("read", lambda: read_sources(config.sources_dir, config.root))
+    cache = cache or BuildCache(None)
     raw = []
     with report.stage("parse"):
         for source in texts:
             settings = config.listings.get(source.path.name)
-            listing = parse_listing(source.text, source.path, settings.captured if settings else None)
+            captured = settings.captured if settings else None
+            listing = cache.remembered(
+                "listing",
+                [str(source.path), source.text, captured.isoformat() if captured else None],
+                functools.partial(parse_listing, source.text, source.path, captured),
+                slot=str(source.path),
+            )
             report.diagnostics.extend(list(listing.problems))
             raw.extend(listing.papers)
     _check_listing_settings(config, {t.path.name for t in texts}, report.diagnostics)
@@ -222,7 +230,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
     report = report or BuildReport()
     cache = BuildCache.beside(config.root)
     check_output_dir(config.output_dir, [config.root, config.content_dir, config.templates_dir, cache.folder])
-    inputs = load_inputs(config, report)
+    inputs = load_inputs(config, report, cache)
     published = published_papers(inputs.papers, inputs.overrides)
     engine = config.search.engine_for(len(published))
     search_inputs = search_index_inputs(published)
