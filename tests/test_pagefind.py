@@ -114,6 +114,11 @@ def test_the_pagefind_page_highlights_filters_and_shows_more(page, pagefind_url:
     # Pagefind also finds the parts of compound words: "CodeUnlearn".
     assert marks and all("unlearn" in m.lower() for m in marks), marks
     assert all(r["href"].startswith("/papers/") for r in results)
+    # The excerpt comes from the paper's abstract (read from the record's text, after its title).
+    abstracts = {p["title"]: " ".join(p["abstract"].split()) for p in papers}
+    for r in results:
+        pieces = [" ".join(part.split()) for part in r["excerpt"].split("…") if part.strip()]
+        assert pieces and all(piece in abstracts[r["title"]] for piece in pieces), r
 
     page.select_option("#filter-kind", "benchmark")
     page.wait_for_function(

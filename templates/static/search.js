@@ -224,10 +224,16 @@
       };
     }
 
+    /* A record's text is its title, then its abstract (sitegen does not store the abstract twice). */
+    function abstractOf(record) {
+      var content = record.content || "", title = record.meta.title || "";
+      return content.indexOf(title) === 0 ? content.slice(title.length).replace(/^[.\s]+/, "") : content;
+    }
+
     function paper(record) {
       var meta = record.meta;
       return {
-        title: meta.title, abstract: meta.abstract, url: meta.url, date: meta.date || null, kind: meta.kind,
+        title: meta.title, abstract: abstractOf(record), url: meta.url, date: meta.date || null, kind: meta.kind,
         topics: (record.filters && record.filters.topic) || [], upvotes: meta.upvotes ? Number(meta.upvotes) : null
       };
     }
