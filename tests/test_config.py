@@ -32,12 +32,15 @@ def test_unknown_key_suggests_the_closest(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
-    path = write(tmp_path, "title: ''\nlatest_count: many\nlistings:\n  a.txt: {captured: soon}\n")
+    path = write(
+        tmp_path, "title: ''\nlatest_count: many\nlistings:\n  a.txt: {captured: soon}\ntopic_page_size: -5\n"
+    )
     with pytest.raises(SitegenError) as info:
         load_config(path)
     assert [(p.line, p.message) for p in info.value.problems] == [
         (1, "'title' is missing or empty"),
         (2, "'latest_count' must be a whole number ≥ 0"),
+        (5, "'topic_page_size' must be a whole number ≥ 0"),
         (4, "'captured' of listing 'a.txt' is not a date"),
     ]
 

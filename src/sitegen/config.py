@@ -28,6 +28,7 @@ CONFIG_KEYS = {
     "taxonomy": "the taxonomy YAML file",
     "overrides": "the editors' overrides YAML file (optional)",
     "latest_count": "how many recent papers the home page lists",
+    "topic_page_size": "papers per topic page; a larger topic gets numbered pages (0: one page)",
     "listings": "per-listing settings, e.g. the capture date of a listing",
     "search": "how the search page searches: engine (auto, lunr or pagefind) and lunr_limit",
 }
@@ -76,6 +77,7 @@ class SiteConfig:
     taxonomy_path: Path
     overrides_path: Path | None = None
     latest_count: int = 10
+    topic_page_size: int = 100
     listings: dict[str, ListingSettings] = field(default_factory=dict)
     search: SearchSettings = field(default_factory=lambda: SearchSettings())
 
@@ -170,6 +172,7 @@ def _read_values(data: dict[str, Any], path: Path, problems: list[Problem]) -> d
             )
         )
     latest = _whole_number(data, "latest_count", 10, path, problems)
+    page_size = _whole_number(data, "topic_page_size", 100, path, problems)
     return {
         "title": title.strip(),
         "description": text("description", "").strip(),
@@ -182,6 +185,7 @@ def _read_values(data: dict[str, Any], path: Path, problems: list[Problem]) -> d
         "taxonomy_path": place("taxonomy", "content/taxonomy.yaml"),
         "overrides_path": place("overrides", "content/overrides.yaml"),
         "latest_count": latest,
+        "topic_page_size": page_size,
         "listings": _read_listings(data.get("listings"), data, path, problems),
         "search": _read_search(data.get("search"), data, path, problems),
     }

@@ -209,6 +209,7 @@ def render_files(
         "author": config.author,
         "language": config.language,
         "latest_count": config.latest_count,
+        "topic_page_size": config.topic_page_size,
         "base_url": config.base_url,
         "search_engine": search_engine,
     }

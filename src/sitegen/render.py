@@ -7,6 +7,7 @@ markup, and with StrictUndefined, so a template typo fails the build instead of 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -229,18 +230,21 @@ def render_site(
     for node in _walk(r.common["tree"]):
         papers = site.in_topic(node.topic.id)
         counts = YearCounts.of(node.topic.title, papers)
-        r.page(
-            "topic.html",
-            urls.topic(node.topic.id),
-            node=node,
-            papers=papers,
-            breadcrumbs=_breadcrumbs(node.topic, r.by_id),
-            description_html=site.topic_html[node.topic.id],
-            chart=year_bars(counts, chart_years, "chart-years", f"Papers per year in {node.topic.title}"),
-            undated=counts.undated,
-            data_file=urls.path(_topic_json_file(node.topic.id)),
-            current_topics={node.topic.id},
-        )
+        for link, pager in topic_pages(node.topic.id, papers, config_context["topic_page_size"], urls):
+            r.page(
+                "topic.html",
+                link,
+                node=node,
+                papers=pager.papers if pager else papers,
+                total=len(papers),
+                pager=pager,
+                breadcrumbs=_breadcrumbs(node.topic, r.by_id),
+                description_html=site.topic_html[node.topic.id],
+                chart=year_bars(counts, chart_years, "chart-years", f"Papers per year in {node.topic.title}"),
+                undated=counts.undated,
+                data_file=urls.path(_topic_json_file(node.topic.id)),
+                current_topics={node.topic.id},
+            )
         r.add(_topic_json_file(node.topic.id), topic_json(node.topic, papers, urls))
     # One page per paper: most of the site, so half of them are rendered by a second process.
     for link, html in split_map(r.paper_file, site.published):
@@ -254,6 +258,52 @@ def render_site(
     r.page("404.html", urls.path("404.html"), in_sitemap=False)
     _add_data_files(r, site, urls, config_context)
     return r.files
+
+
+@dataclass(frozen=True)
+class TopicPager:
+    """One page of a topic too large for one: its papers and the links to the others."""
+
+    papers: Sequence[AssignedPaper]
+    order: str  # "date" (newest first) or "upvotes" (most first)
+    number: int  # from 1
+    first: int  # the position of its first paper in the whole list, from 1
+    pages: tuple[str, ...]  # the link of each page in this order
+    orders: dict[str, str]  # order → the link of its first page
+
+    @property
+    def previous(self) -> str | None:
+        return self.pages[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        return self.pages[self.number] if self.number < len(self.pages) else None
+
+
+def topic_pages(
+    topic_id: str, papers: Sequence[AssignedPaper], size: int, urls: Urls
+) -> list[tuple[str, TopicPager | None]]:
+    """(link, pager) for each page of a topic: one page while its papers fit (`size` 0: always),
+    else numbered pages, newest first and — so that sorting spans the whole topic, not one page —
+    again most upvoted first (the order the topic page's sort control offers on one page)."""
+    if size == 0 or len(papers) <= size:
+        return [(urls.topic(topic_id), None)]
+    ordered = {"date": list(papers), "upvotes": sorted(papers, key=_upvotes_first)}
+    orders = {order: urls.topic_page(topic_id, order, 1) for order in ordered}
+    out: list[tuple[str, TopicPager | None]] = []
+    for order, listed in ordered.items():
+        count = -(-len(listed) // size)
+        links = tuple(urls.topic_page(topic_id, order, n) for n in range(1, count + 1))
+        for n in range(1, count + 1):
+            chunk = listed[(n - 1) * size : n * size]
+            out.append((links[n - 1], TopicPager(chunk, order, n, (n - 1) * size + 1, links, orders)))
+    return out
+
+
+def _upvotes_first(paper: AssignedPaper) -> int:
+    # Stable sort: equal upvotes keep the newest-first order; no count goes last, as on one page.
+    upvotes = paper.paper.upvotes
+    return -(upvotes if upvotes is not None else -1)
 
 
 def _add_data_files(r: Renderer, site: Site, urls: Urls, config: dict[str, Any]) -> None:

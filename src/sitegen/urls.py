@@ -31,6 +31,12 @@ class Urls:
     def topic(self, topic_id: str) -> str:
         return self.path(f"topics/{topic_id}/")
 
+    def topic_page(self, topic_id: str, order: str, number: int) -> str:
+        """One page of a topic's papers listed in `order` ("date" or "upvotes"), from 1."""
+        ordered = "" if order == "date" else f"{order}/"
+        page = "" if number == 1 else f"page/{number}/"
+        return self.path(f"topics/{topic_id}/{ordered}{page}")
+
     def paper(self, slug: str) -> str:
         return self.path(f"papers/{slug}/")
 
