@@ -246,3 +246,24 @@ def test_a_spare_in_use_is_not_shared(tmp_path: Path) -> None:
     finally:
         first.communicate("")
     assert first.returncode == 0
+
+
+def test_a_spare_holding_a_link_is_never_written_through(tmp_path: Path) -> None:
+    """Something put a symbolic link into the published site: the next build must not follow it."""
+    public = tmp_path / "public"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "victim.txt").write_text("precious")
+    publish(SITES[0], public)
+    publish(SITES[1], public)  # SITES[0] is now the spare
+    spare = spare_of(public)
+    (spare / "about" / "index.html").unlink()
+    (spare / "about" / "index.html").symlink_to(outside / "victim.txt")
+    (spare / "papers" / "x").rename(tmp_path / "moved")
+    (spare / "papers" / "x").symlink_to(outside, target_is_directory=True)
+    publish(SITES[0], public)
+    assert (outside / "victim.txt").read_text() == "precious" and sorted(os.listdir(outside)) == [
+        "victim.txt"
+    ]
+    assert snapshot(public) == {MARKER: (public / MARKER).read_bytes(), **SITES[0]}
+    assert not (public / "papers" / "x").is_symlink()

@@ -217,7 +217,10 @@ class Staging:
 
 
 def _take_spare(output_dir: Path) -> Path | None:
-    """The spare, renamed so that no other build writes into it at the same time."""
+    """The spare, renamed so that no other build writes into it at the same time.
+
+    A spare holding a symbolic link (put into the published site by something else) is not
+    used: writing into it could write through the link, outside the site."""
     spare = spare_of(output_dir)
     if spare.is_symlink() or not (spare / MARKER).is_file():
         return None
@@ -226,7 +229,18 @@ def _take_spare(output_dir: Path) -> Path | None:
         os.rename(spare, taken)
     except OSError:
         return None
+    if _holds_symlink(taken):
+        shutil.rmtree(taken, ignore_errors=True)  # removes links, never what they point to
+        return None
     return taken
+
+
+def _holds_symlink(folder: Path) -> bool:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_symlink() or (entry.is_dir() and _holds_symlink(Path(entry.path))):
+                return True
+    return False
 
 
 def _keep_as_spare(folder: Path, output_dir: Path) -> None:
