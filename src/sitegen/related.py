@@ -2,8 +2,10 @@
 
 Exact all-pairs cosine grows with the square of the survey; instead each paper keeps only its
 strongest terms, and each term only its strongest papers, so one paper's neighbours come from a
-few short lists. On a few hundred papers that is exact in practice; on tens of thousands it stays
-linear. The result is deterministic: ties go to the alphabetically first slug.
+few short lists and the cost stays linear. It is an approximation: on the default survey 66 % of
+the exact top five (cosine over all shared terms) are found and the exact first is first for
+64 % of papers — keeping 96 terms would find 86 % but take 1.5x as long, 200 terms 93 % at 3x.
+The result is deterministic: ties go to the alphabetically first slug.
 """
 
 from __future__ import annotations
