@@ -103,6 +103,11 @@ class BuildCache:
                     old.unlink()
 
 
+def content_digest(inputs: Any) -> str:
+    """A short stand-in for large inputs used as several entries' keys (the papers' text)."""
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
 def _read_valid_json(path: Path) -> bytes | None:
     try:
         data = path.read_bytes()

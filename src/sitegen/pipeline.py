@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from .assign import Assigner
 from .background import in_background, split_map
-from .cache import BuildCache
+from .cache import BuildCache, content_digest
 from .config import SiteConfig
 from .dedupe import merge_duplicates
 from .errors import Diagnostics, Problem, SitegenError
@@ -123,7 +123,7 @@ def load_site(
     inputs = inputs or load_inputs(config, report)
     cache = cache or BuildCache(None)
     papers, taxonomy, overrides = inputs.papers, inputs.taxonomy, inputs.overrides
-    text_key = [(p.slug, p.title, p.abstract) for p in papers]
+    text_key = content_digest([(p.slug, p.title, p.abstract) for p in papers])  # hashed once, used 4 times
     text = report.timed(
         "text statistics",
         lambda: cache.remembered("text-statistics", text_key, lambda: paper_vectors(papers)),
@@ -162,9 +162,7 @@ def load_site(
     return site
 
 
-def _assign(
-    assigner: Assigner, papers: list[Paper], text_key: object, cache: BuildCache
-) -> list[AssignedPaper]:
+def _assign(assigner: Assigner, papers: list[Paper], text_key: str, cache: BuildCache) -> list[AssignedPaper]:
     """Every paper's topics, re-scoring only the topics (and kinds) an edit changed since the
     scores `cache` kept: an editor who sharpens one topic's rules waits for that topic alone."""
     assigner.kept = cache.load("scores", text_key) or {}
