@@ -102,10 +102,9 @@ class Renderer:
         self.env.globals["topic_titles"] = {tid: t.title for tid, t in by_id.items()}
         self.branch_ids = {t.id: frozenset(b.id for b in _branch(t)) for t in by_id.values()}
         self.branch_links = {tid: {urls.topic(i) for i in ids} for tid, ids in self.branch_ids.items()}
-        self.nav_cache: dict[tuple[str, str | None, frozenset[str]], Markup] = {}
+        self.macro_cache: dict[tuple[Any, ...], Markup] = {}
         self.env.globals["topic_nav"] = self.topic_nav
         self.env.globals["nav_node_once"] = self.nav_node_once
-        self.item_cache: dict[tuple[str, str | None], Markup] = {}
         self.env.globals["paper_item_once"] = self.paper_item_once
 
     def topic_nav(self, current: str, current_topics: set[str]) -> Markup:
@@ -117,24 +116,24 @@ class Renderer:
         """One topic's branch of the navigation (`nav_node`), rendered once per distinct marking
         of that branch — a few per topic — instead of once per page (thousands)."""
         tid = node.topic.id
-        key = (
-            tid,
+        marking = (
             current if current in self.branch_links[tid] else None,
             current_topics & self.branch_ids[tid],
         )
-        if key not in self.nav_cache:
-            macro = self.env.get_template("_macros.html").module.nav_node  # type: ignore[attr-defined]
-            self.nav_cache[key] = Markup(macro(node, current, current_topics))
-        return self.nav_cache[key]
+        return self._macro_once("nav_node", (tid, *marking), node, current, current_topics)
 
     def paper_item_once(self, item: AssignedPaper, topic_id: str | None = None) -> Markup:
         """A paper's entry in a list: the `paper_item` macro of _macros.html, rendered once per
         paper and listing topic, though a paper is listed on many pages (topics, related)."""
-        key = (item.slug, topic_id)
-        if key not in self.item_cache:
-            macro = self.env.get_template("_macros.html").module.paper_item  # type: ignore[attr-defined]
-            self.item_cache[key] = Markup(macro(item, topic_id))
-        return self.item_cache[key]
+        return self._macro_once("paper_item", (item.slug, topic_id), item, topic_id)
+
+    def _macro_once(self, name: str, key: tuple[Any, ...], *args: Any) -> Markup:
+        """A macro of _macros.html called once per `key`: what it renders may depend only on
+        `key` (drawn from its arguments) and the environment's globals."""
+        if (name, *key) not in self.macro_cache:
+            macro = getattr(self.env.get_template("_macros.html").module, name)
+            self.macro_cache[(name, *key)] = Markup(macro(*args))
+        return self.macro_cache[(name, *key)]
 
     def add(self, path: str, data: bytes | None) -> None:
         """Write a file; None: a forked child wrote it already (see `paper_file`)."""
