@@ -267,3 +267,14 @@ def test_a_spare_holding_a_link_is_never_written_through(tmp_path: Path) -> None
     ]
     assert snapshot(public) == {MARKER: (public / MARKER).read_bytes(), **SITES[0]}
     assert not (public / "papers" / "x").is_symlink()
+
+
+def test_a_folder_moved_in_deep_keeps_the_folders_above_it(tmp_path: Path) -> None:
+    public = tmp_path / "public"
+    for attempt in range(3):  # the third build writes into the spare the first one left
+        with scratch_beside(public) as scratch:
+            bundle = scratch / "bundle"
+            bundle.mkdir()
+            (bundle / "index.js").write_text(f"v{attempt}")
+            publish({"index.html": b"home"}, public, {"search/engine/bundle": bundle})
+        assert (public / "search" / "engine" / "bundle" / "index.js").read_text() == f"v{attempt}"

@@ -272,8 +272,11 @@ def _remove(path: Path) -> None:
 def _remove_stale(root: Path, written: set[str], moved: set[str]) -> None:
     """Delete what the spare held that is not part of this site (and no empty folders remain)."""
     needed = {MARKER, *written}
-    folders = {str(PurePosixPath(w).parent) for w in written} | set(moved)
-    folders |= {str(p) for f in list(folders) for p in PurePosixPath(f).parents}
+    folders: set[str] = set()  # every moved folder and every folder above one or a written file
+    for folder in [*(w.rpartition("/")[0] for w in written), *moved]:
+        while folder and folder not in folders:  # (by string: PurePosixPath is slow at this count)
+            folders.add(folder)
+            folder = folder.rpartition("/")[0]
     for here, dirs, names in os.walk(root):
         relative = os.path.relpath(here, root).replace(os.sep, "/")
         prefix = "" if relative == "." else relative + "/"
