@@ -219,6 +219,17 @@ def page(browser, site_url: str) -> Iterator[object]:
     context.close()
 
 
+def axe_problems(page, axe_source: str, label: str) -> list[str]:
+    """axe-core's serious and critical violations on the page as loaded, named by `label`."""
+    page.evaluate(axe_source)  # evaluated by the test, so the page's CSP need not allow it
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{label}: {v['id']} ({v['impact']}) {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     """axe-core from the npm package pinned in tests/js, installed with `npm ci` on first use."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, axe_problems
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -222,12 +222,7 @@ def test_every_page_passes_axe_in_light_and_dark(browser, site_url: str, page_pa
             page.goto(site_url + path)
             if name == "search":
                 page.wait_for_selector("#search-results li")
-            page.evaluate(axe_source)  # evaluated by the test, so the page's CSP need not allow it
-            result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-            for violation in result["violations"]:
-                if violation["impact"] in ("serious", "critical"):
-                    targets = [n["target"] for n in violation["nodes"]][:3]
-                    problems.append(f"{scheme} {name}: {violation['id']} ({violation['impact']}) {targets}")
+            problems += axe_problems(page, axe_source, f"{scheme} {name}")
         context.close()
     assert problems == []
 

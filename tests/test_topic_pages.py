@@ -6,12 +6,15 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
+
 from sitegen.config import load_config
 from sitegen.models import AssignedPaper, Paper
 from sitegen.pipeline import build
 from sitegen.render import topic_pages
 from sitegen.urls import Urls
 
+from .conftest import axe_problems, serving
 from .sitecheck import page_refs, resolve
 
 
@@ -66,12 +69,17 @@ LISTING = (
 )
 
 
-def test_built_pages_link_to_each_other_and_the_sitemap_lists_them(make_project) -> None:
+def build_paged(make_project) -> Path:
+    """A survey whose one topic (5 papers) has pages of 2; returns its output folder."""
     project = make_project({"content/sources/listing.txt": LISTING})
     site_yaml = project / "site.yaml"
     site_yaml.write_text(site_yaml.read_text() + "topic_page_size: 2\n")
     build(load_config(site_yaml))
-    out = project / "public"
+    return project / "public"
+
+
+def test_built_pages_link_to_each_other_and_the_sitemap_lists_them(make_project) -> None:
+    out = build_paged(make_project)
     topic = out / "topics" / "peft"
     pages = [topic / "index.html", *(topic / "page" / n / "index.html" for n in "23")]
     pages += [
@@ -98,3 +106,20 @@ def test_built_pages_link_to_each_other_and_the_sitemap_lists_them(make_project)
 
 def test_the_default_survey_topics_fit_one_page(default_site: Path) -> None:
     assert not list((default_site / "topics").rglob("page"))
+
+
+@pytest.mark.browser
+def test_a_numbered_page_passes_axe_and_fits_a_phone(browser, make_project, axe_source: str) -> None:
+    out = build_paged(make_project)
+    problems = []
+    with serving(out) as url:
+        for scheme in ("light", "dark"):
+            context = browser.new_context(color_scheme=scheme, viewport={"width": 375, "height": 800})
+            page = context.new_page()
+            page.goto(url + "/topics/peft/upvotes/page/2/")
+            problems += axe_problems(page, axe_source, scheme)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375
+            page.get_by_role("link", name="Next →").click()
+            page.wait_for_url("**/topics/peft/upvotes/page/3/")
+            context.close()
+    assert problems == []
