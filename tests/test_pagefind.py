@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import html
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from sitegen.config import SearchSettings, load_config
 from sitegen.models import AssignedPaper, Paper
-from sitegen.pagefind_search import record_html
+from sitegen.pagefind_search import bundle_folders, record_html
 from sitegen.pipeline import build
 
 from .conftest import ROOT, serving
@@ -140,4 +141,55 @@ def test_the_pagefind_page_highlights_filters_and_shows_more(page, pagefind_url:
     assert total > 50 and page.locator("#search-results li").count() == 50
     page.click("#search-more-button")
     all_shown(page, 100)
+    assert page.external_requests == [] and page.console_errors == []
+
+
+@pytest.fixture(scope="session")
+def sharded_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default survey indexed 150 papers at a time, as a 50,000-paper one is 10,000 at a time."""
+    out = tmp_path_factory.mktemp("sharded") / "public"
+    config = load_config(ROOT / "site.yaml").with_overrides(output_dir=out)
+    build(dataclasses.replace(config, search=SearchSettings(engine="pagefind", pagefind_shard=150)))
+    return out
+
+
+def test_shard_folders() -> None:
+    assert bundle_folders(10_000, 10_000) == ["pagefind"]
+    assert bundle_folders(10_001, 10_000) == ["pagefind", "pagefind-2"]
+    assert bundle_folders(0, 10_000) == bundle_folders(50_000, 0) == ["pagefind"]
+
+
+def test_a_large_survey_is_indexed_in_shards_newest_first(sharded_site: Path, papers) -> None:
+    published = [p for p in papers if not p["off_topic"]]
+    counts = []
+    for folder in ("pagefind", "pagefind-2", "pagefind-3"):
+        bundle = sharded_site / folder
+        counts.append(
+            json.loads((bundle / "pagefind-entry.json").read_text())["languages"]["en"]["page_count"]
+        )
+        assert (bundle / "SOURCE.txt").is_file() and (bundle / "pagefind.js").is_file()
+    assert counts == [150, 150, len(published) - 300] and not (sharded_site / "pagefind-4").exists()
+    search_page = (sharded_site / "search" / "index.html").read_text()
+    assert 'data-pagefind="/pagefind/" data-pagefind-more="/pagefind-2/ /pagefind-3/"' in search_page
+
+
+@pytest.mark.browser
+def test_shards_are_searched_as_one_index(page, site_url: str, sharded_site: Path, papers) -> None:
+    with serving(sharded_site) as sharded_url:
+        for query in QUERIES:
+            lunr_top, sharded_top = top_links(page, site_url, query), top_links(page, sharded_url, query)
+            assert lunr_top[0] in sharded_top and sharded_top[0] in lunr_top, query
+            assert len(set(lunr_top) & set(sharded_top)) >= min(4, len(lunr_top)), query
+        # Filters alone list newest first across the shards, as one index does.
+        peft = [p for p in papers if not p["off_topic"] and "peft" in p["topics"]]
+        open_search(page, sharded_url, "?topic=peft")
+        all_shown(page)
+        assert count_in_status(page) == len(peft)
+        dates = page.eval_on_selector_all(
+            "#search-results li", "items => items.map(li => li.querySelector('.paper-meta span').textContent)"
+        )
+        known = [d for d in dates if d != "date unknown"]
+        assert known == sorted(known, reverse=True) and dates == known + ["date unknown"] * (
+            len(dates) - len(known)
+        )
     assert page.external_requests == [] and page.console_errors == []

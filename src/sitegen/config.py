@@ -35,6 +35,7 @@ CONFIG_KEYS = {
 SEARCH_KEYS = {
     "engine": "auto (Lunr up to lunr_limit papers, Pagefind beyond), lunr or pagefind",
     "lunr_limit": "the most papers the auto engine gives a Lunr index (default 5000)",
+    "pagefind_shard": "papers per Pagefind index (default 10000); a larger survey gets several (0: one)",
 }
 SEARCH_ENGINES = ("auto", "lunr", "pagefind")
 LISTING_KEYS = {"captured": "date the listing was copied (YYYY-MM-DD): the year of dates without one"}
@@ -54,6 +55,7 @@ class SearchSettings:
 
     engine: str = "auto"
     lunr_limit: int = 5000
+    pagefind_shard: int = 10_000  # Pagefind needs ~1.2 GB per 10,000 papers to index them
 
     def engine_for(self, papers: int) -> str:
         if self.engine != "auto":
@@ -217,7 +219,8 @@ def _read_search(raw: Any, data: dict[str, Any], path: Path, problems: list[Prob
         )
         engine = "auto"
     limit = _whole_number(raw, "lunr_limit", 5000, path, problems)
-    return SearchSettings(engine=str(engine), lunr_limit=limit)
+    shard = _whole_number(raw, "pagefind_shard", 10_000, path, problems)
+    return SearchSettings(engine=str(engine), lunr_limit=limit, pagefind_shard=shard)
 
 
 def _whole_number(data: dict[str, Any], key: str, default: int, path: Path, problems: list[Problem]) -> int:

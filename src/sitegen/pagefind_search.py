@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .errors import SitegenError
-from .models import AssignedPaper
+from .models import AssignedPaper, newest_first
 
 FOLDER = "pagefind"
 # Pagefind's ready-made search interfaces: the search page has its own, so they are not shipped.
@@ -49,11 +49,39 @@ def record_html(paper: AssignedPaper, url: str, language: str) -> str:
     )
 
 
+def bundle_folders(papers: int, shard: int) -> list[str]:
+    """The site folders of a survey's Pagefind indexes: `pagefind/`, then `pagefind-2/`, … one
+    per `shard` papers (0: always one). The search page searches them all together."""
+    count = 1 if shard == 0 else max(1, -(-papers // shard))
+    return [FOLDER] + [f"{FOLDER}-{n}" for n in range(2, count + 1)]
+
+
+def make_pagefind_bundles(
+    papers: Sequence[AssignedPaper], paper_url: Callable[[str], str], language: str, scratch: Path, shard: int
+) -> dict[str, Path]:
+    """Write the survey's Pagefind bundles into `scratch`; return them by site folder, for the
+    output step to move into the site (thousands of small files, never read back).
+
+    Pagefind holds everything it indexes in memory (~1.2 GB per 10,000 papers), so a large survey
+    is indexed `shard` papers at a time, newest first: the search page searches every index and
+    merges the answers (best first; for a search by filters alone, newest first, which is the
+    indexes' own lists read in order).
+    """
+    ordered = sorted(papers, key=newest_first)
+    folders = bundle_folders(len(ordered), shard)
+    size = shard if len(folders) > 1 else max(len(ordered), 1)
+    return {
+        folder: make_pagefind_bundle(
+            ordered[n * size : (n + 1) * size], paper_url, language, scratch / folder
+        )
+        for n, folder in enumerate(folders)
+    }
+
+
 def make_pagefind_bundle(
     papers: Sequence[AssignedPaper], paper_url: Callable[[str], str], language: str, scratch: Path
 ) -> Path:
-    """Write the Pagefind bundle for the papers into `scratch`; return its folder, which the
-    output step moves into the site as `pagefind/` (thousands of small files, never read back).
+    """Write one Pagefind bundle for the papers into `scratch`; return its folder.
 
     The records are written as files, indexed with one `add_directory` and the bundle written to
     disk: the Python API reads one answer per 0.1 s (10,000 records added one by one would take
@@ -64,7 +92,7 @@ def make_pagefind_bundle(
     for leftover in (records, bundle):  # a failed attempt in a child process is redone here
         shutil.rmtree(leftover, ignore_errors=True)
     try:
-        records.mkdir()
+        records.mkdir(parents=True)
         for number, paper in enumerate(papers):
             page = record_html(paper, paper_url(paper.slug), language)
             (records / f"{number}.html").write_text(page, encoding="utf-8")
@@ -86,6 +114,7 @@ def make_pagefind_bundle(
         if unused.name.startswith(_UNUSED):
             unused.unlink()
     (bundle / "SOURCE.txt").write_bytes(_provenance(bundle))
+    shutil.rmtree(records, ignore_errors=True)  # indexed: no longer needed
     return bundle
 
 

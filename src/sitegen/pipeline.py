@@ -24,8 +24,7 @@ from .models import AssignedPaper, Paper, Site, Taxonomy
 from .names import PaperNames
 from .output import Staging, check_output_dir, scratch_beside
 from .overrides import Overrides, apply_overrides, load_overrides, published_papers
-from .pagefind_search import FOLDER as PAGEFIND_FOLDER
-from .pagefind_search import make_pagefind_bundle
+from .pagefind_search import bundle_folders, make_pagefind_bundles
 from .pages import load_pages, render_markdown
 from .parse import parse_listing
 from .related import related_papers
@@ -210,6 +209,11 @@ def render_files(
         "topic_page_size": config.topic_page_size,
         "base_url": config.base_url,
         "search_engine": search_engine,
+        # Where the Pagefind indexes will be (made meanwhile): the search page merges them.
+        "pagefind_bundles": [
+            urls.path(f"{folder}/")
+            for folder in bundle_folders(len(site.published), config.search.pagefind_shard)
+        ],
     }
     for path, data in copy_static(config.static_dir).items():
         out.write(path, data)
@@ -249,7 +253,12 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
             scratch = cleanup.enter_context(scratch_beside(config.output_dir))
             paper_url = Urls(config.base_url).paper
             make = functools.partial(
-                make_pagefind_bundle, site.published, paper_url, config.language, scratch
+                make_pagefind_bundles,
+                site.published,
+                paper_url,
+                config.language,
+                scratch,
+                config.search.pagefind_shard,
             )
             pagefind_job = in_background(make)
             cleanup.callback(pagefind_job.cancel)
@@ -259,7 +268,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
         if lunr_job and index:
             index.store(report.timed("search index", lunr_job.result))
         if pagefind_job:
-            folders[PAGEFIND_FOLDER] = report.timed("search index", pagefind_job.result)
+            folders.update(report.timed("search index", pagefind_job.result))
         if index:
             staging.write("search-index.json", index.data)  # type: ignore[arg-type]
         report.cached = tuple(cache.hits)

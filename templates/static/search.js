@@ -202,12 +202,30 @@
      and result fragments a query needs (and searches in its own worker). */
   function pagefindEngine(onReady, onError) {
     var FIRST_FEW = 10;
-    var pagefind = null;
-    import(form.dataset.pagefind + "pagefind.js").then(function (module) {
-      pagefind = module;
-      return pagefind.options({ basePath: form.dataset.pagefind });
-    }).then(function () { return pagefind.init(); })
+    /* A large survey has several indexes (pagefind/, pagefind-2/, …, newest papers first), each
+       searched by its own copy of pagefind.js (a module per URL) and the answers merged here:
+       Pagefind's own mergeIndex orders merged results by score even when sorting by date. */
+    var bases = [form.dataset.pagefind].concat((form.dataset.pagefindMore || "").split(" ").filter(Boolean));
+    var shards = [];
+    Promise.all(bases.map(function (base) {
+      return import(base + "pagefind.js").then(function (module) {
+        return module.options({ basePath: base })
+          .then(function () { return module.init(); })
+          .then(function () { return module; });
+      });
+    })).then(function (modules) { shards = modules; })
       .then(onReady, function (error) { onError(error && error.message ? error.message : String(error)); });
+
+    function searchAll(query, options) {
+      return Promise.all(shards.map(function (shard) { return shard.search(query, options); }))
+        .then(function (answers) {
+          var results = [].concat.apply([], answers.map(function (a) { return a.results; }));
+          /* Words: best first over all shards. Filters alone: each shard lists newest first and
+             the shards hold ever older papers, so their lists in order are newest first. */
+          if (query !== null && answers.length > 1) results.sort(function (a, b) { return b.score - a.score; });
+          return { results: results };
+        });
+    }
 
     /* The words Pagefind matched (its locations index the record's words, not always all of
        them), plus any word that starts with a query word of three letters or more. */
@@ -244,7 +262,7 @@
         if (!typed.length && !Object.keys(request.filters).length) return Promise.resolve({ total: 0, results: [] });
         var options = { filters: request.filters };
         if (!typed.length) options.sort = { date: "desc" };  /* filters alone: newest first, as with Lunr */
-        return pagefind.search(typed.length ? request.q : null, options).then(function (found) {
+        return searchAll(typed.length ? request.q : null, options).then(function (found) {
           /* Each result's record is one more download: the first few are shown as soon as they
              arrive, the rest of the first page follows (a "show more" page comes whole). */
           function records(from, to) {
