@@ -68,10 +68,17 @@ def test_search_engine_switches_to_pagefind_past_the_lunr_limit(tmp_path: Path) 
     assert small.engine_for(10) == "lunr" and small.engine_for(11) == "pagefind"
     forced = load_config(write(tmp_path, "title: T\nsearch: {engine: lunr}\n")).search
     assert forced.engine_for(50_000) == "lunr"
+    assert default.pagefind_shard == 10_000
+    assert (
+        load_config(write(tmp_path, "title: T\nsearch: {pagefind_shard: 500}\n")).search.pagefind_shard == 500
+    )
 
 
 def test_bad_search_settings_name_their_line(tmp_path: Path) -> None:
-    path = write(tmp_path, "title: T\nsearch:\n  engine: elastic\n  lunr_limit: lots\n  size: 3\n")
+    path = write(
+        tmp_path,
+        "title: T\nsearch:\n  engine: elastic\n  lunr_limit: lots\n  size: 3\n  pagefind_shard: -1\n",
+    )
     with pytest.raises(SitegenError) as info:
         load_config(path)
     text = str(info.value)
@@ -80,3 +87,4 @@ def test_bad_search_settings_name_their_line(tmp_path: Path) -> None:
     )
     assert "site.yaml:4" in text and "'lunr_limit' must be a whole number" in text
     assert "site.yaml:5" in text
+    assert "site.yaml:6: 'pagefind_shard' must be a whole number" in text
