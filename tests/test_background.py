@@ -64,6 +64,45 @@ def test_cancel_stops_the_child(tmp_path, forking) -> None:
     assert not marker.exists()
 
 
+@needs_fork
+def test_ctrl_c_while_forking_leaves_no_child_running(tmp_path, forking, monkeypatch) -> None:
+    """Ctrl-C or `kill` is held back while the child is forked and delivered once it is known to
+    the cleanup stack: the child is stopped, never left writing (into a staging folder, say)."""
+    import contextlib
+    import signal
+    import time
+
+    marker = tmp_path / "finished"
+    forked = []
+    real_fork, real_mask = os.fork, signal.pthread_sigmask
+
+    def fork() -> int:
+        pid = real_fork()
+        forked.append(pid)
+        return pid
+
+    def mask(how: int, signals: object) -> object:
+        if how == signal.SIG_UNBLOCK and forked and forked[0] != 0:
+            monkeypatch.setattr(signal, "pthread_sigmask", real_mask)
+            raise KeyboardInterrupt  # the Ctrl-C that was held back while forking
+        return real_mask(how, signals)
+
+    monkeypatch.setattr(os, "fork", fork)
+    monkeypatch.setattr(signal, "pthread_sigmask", mask)
+
+    def slow() -> bytes:
+        time.sleep(1)
+        marker.write_text("yes")
+        return b""
+
+    with pytest.raises(KeyboardInterrupt), contextlib.ExitStack() as cleanup:
+        in_background(slow, cleanup)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forked[0], os.WNOHANG)  # stopped and reaped
+    time.sleep(1.5)
+    assert not marker.exists()
+
+
 def test_without_a_second_core_the_work_runs_on_demand(monkeypatch) -> None:
     monkeypatch.setattr(background, "_can_fork", lambda: False)
     calls = []

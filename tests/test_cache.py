@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -189,3 +190,21 @@ def test_a_parsed_listing_is_reused_until_its_text_or_capture_date_changes(make_
 def _cold_warnings(project: Path) -> list[object]:
     shutil.rmtree(project / ".sitegen-cache")
     return list(build(load_config(project / "site.yaml")).diagnostics.warnings)
+
+
+def test_kept_scores_serve_a_higher_threshold_but_not_a_lower_one(make_project, monkeypatch) -> None:
+    """Only scores that can decide something are kept (from 0.8 times the threshold up): raising the
+    threshold reuses them, lowering it needs the smaller scores again, so all are made anew."""
+    project = make_project()
+    taxonomy = project / "content" / "taxonomy.yaml"
+    taxonomy.write_text(taxonomy.read_text() + TWO_TOPICS_MORE + "  threshold: 2\n")
+    counted = scored_topics(monkeypatch)
+    build_project(project)
+    for threshold, rescored in (("4", set()), ("1", {"peft", "alignment", "data"})):
+        taxonomy.write_text(re.sub(r"threshold: \S+", f"threshold: {threshold}", taxonomy.read_text()))
+        counted.clear()
+        cached, _ = build_project(project)
+        assert set(counted) == rescored, threshold
+        shutil.rmtree(project / ".sitegen-cache")
+        cold, _ = build_project(project)
+        assert cached == cold, threshold

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from sitegen import pagefind_search
 from sitegen.config import SearchSettings, load_config
+from sitegen.errors import SitegenError
 from sitegen.models import AssignedPaper, Paper
-from sitegen.pagefind_search import bundle_folders, record_html
+from sitegen.pagefind_search import bundle_folders, make_pagefind_bundle, record_html
 from sitegen.pipeline import build
 
 from .conftest import ROOT, serving
@@ -193,3 +195,25 @@ def test_shards_are_searched_as_one_index(page, site_url: str, sharded_site: Pat
             len(dates) - len(known)
         )
     assert page.external_requests == [] and page.console_errors == []
+
+
+def test_an_index_pagefind_left_incomplete_is_made_again(tmp_path: Path, monkeypatch) -> None:
+    """Pagefind once lost its entry file when stopped too early; a bundle is checked, and made
+    again once, before it goes into the site."""
+    record = Paper(slug="lora", title="LoRA", abstract="Low-rank adapters.", sources=())
+    papers = [AssignedPaper(paper=record, topics=(), subtopics=(), kind="method", kind_reason="")]
+    real, calls = pagefind_search._index, []
+
+    async def cut_short(records: Path, bundle: Path, language: str, times: int) -> None:
+        calls.append(bundle)
+        await real(records, bundle, language)
+        if len(calls) <= times:
+            (bundle / "pagefind-entry.json").write_text("")
+
+    monkeypatch.setattr(pagefind_search, "_index", lambda r, b, lang: cut_short(r, b, lang, 1))
+    bundle = make_pagefind_bundle(papers, lambda slug: f"/papers/{slug}/", "en", tmp_path / "once")
+    assert len(calls) == 2 and pagefind_search._indexed(bundle) == 1
+    calls.clear()
+    monkeypatch.setattr(pagefind_search, "_index", lambda r, b, lang: cut_short(r, b, lang, 2))
+    with pytest.raises(SitegenError, match="incomplete twice"):
+        make_pagefind_bundle(papers, lambda slug: f"/papers/{slug}/", "en", tmp_path / "always")

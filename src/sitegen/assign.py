@@ -320,6 +320,7 @@ class Assigner:
         self.topics = taxonomy.walk()
         self.examples = examples or {}
         self._zeros = {t.id: TopicScore(t.id, 0.0, ()) for t in self.topics}
+        self.floor = taxonomy.settings.threshold * NEAR_RATIO  # no lower score decides anything
         if taxonomy.settings.similarity_weight > 0:
             profiles = build_profiles(text or paper_vectors(papers), taxonomy, examples or {})
             titles = {p.slug: p.title for p in papers}
@@ -355,16 +356,24 @@ class Assigner:
         return (topic.title, topic.description, tuple(self.examples.get(topic.id, ())), children)
 
     def scores(self, paper: Paper) -> tuple[dict[str, TopicScore], str, str]:
-        """Every topic's score for the paper, plus its kind and the kind's reason."""
-        scores, kind, kind_reason, _ = self._scores(paper)
+        """Every topic's exact score for the paper (none from `kept`), its kind and the reason."""
+        scores, kind, kind_reason, _ = self._scores(paper, {})
         return scores, kind, kind_reason
 
-    def _scores(self, paper: Paper) -> tuple[dict[str, TopicScore], str, str, dict[str, Any]]:
-        """As `scores`, reusing `kept` scores; also the scores made anew, by score key."""
+    def use_kept(self, kept: dict[str, Any]) -> None:
+        """Reuse scores an earlier build kept, if they were kept down to this build's floor."""
+        self.kept = kept if kept.get(FLOOR, float("inf")) <= self.floor else {}
+
+    def _scores(
+        self, paper: Paper, kept: Mapping[str, KeptScores] | None = None
+    ) -> tuple[dict[str, TopicScore], str, str, dict[str, Any]]:
+        """As `scores`, reusing `kept` ones (a score under the floor reads as 0, which decides
+        the same); also the scores made anew that are worth keeping, by score key."""
+        kept = self.kept if kept is None else kept
         fresh: dict[str, Any] = {}
         keys = self.score_keys
         text: PaperText | None = None
-        kept_kind = _kept(self.kept, keys[KINDS], paper.slug, None)
+        kept_kind = _kept(kept, keys[KINDS], paper.slug, None)
         if kept_kind is None:
             text = PaperText.of(paper, self.rule_index)
             kind, kind_reason = fresh[keys[KINDS]] = assign_kind(text, self.taxonomy)
@@ -372,13 +381,14 @@ class Assigner:
             kind, kind_reason = kept_kind
         scores = {}
         for topic in self.topics:
-            packed = _kept(self.kept, keys[topic.id], paper.slug, _ZERO)
+            packed = _kept(kept, keys[topic.id], paper.slug, _ZERO)
             if packed is None:
                 if text is None:
                     text = PaperText.of(paper, self.rule_index)
                 text.kind = kind
                 score = score_topic(topic, text, self.similarity)
-                fresh[keys[topic.id]] = _pack(score)
+                if score.score >= self.floor:
+                    fresh[keys[topic.id]] = _pack(score)
             elif packed is _ZERO:
                 score = self._zeros[topic.id]
             else:
@@ -432,21 +442,28 @@ class Assigner:
             like = fresh[key] = self.similarity.like(slug, score.topic_id)
         return self.similarity.explain(slug, assignment, like)
 
-    def remember(self, papers: Sequence[Paper], fresh: Iterable[dict[str, Any]]) -> dict[str, KeptScores]:
+    def remember(self, papers: Sequence[Paper], fresh: Iterable[dict[str, Any]]) -> dict[str, Any]:
         """What to keep for the next build: the `kept` scores still valid plus the `fresh` ones.
 
-        Most scores are zero with no match; they are left out, and `_kept` gives them back."""
+        Only scores that can decide something are kept: those at or above the floor (what a
+        "possibly related" topic needs). The rest read as 0 (`_kept`), which decides the same,
+        so a survey of 50,000 papers keeps a few of its 37 scores each, not all of them. The floor
+        is kept too: a build with a lower threshold cannot use them."""
         valid = {key + suffix for key in self.score_keys.values() for suffix in ("", LIKE)}
-        kept = {key: dict(scores) for key, scores in self.kept.items() if key in valid}
+        kept: dict[str, Any] = {key: dict(scores) for key, scores in self.kept.items() if key in valid}
+        for key in self.score_keys.values():
+            kept.setdefault(key, {})  # made this build, if not kept: its papers' scores follow
         for paper, made in zip(papers, fresh, strict=True):
             for key, value in made.items():
                 entry = kept.setdefault(key, {})
                 if value != _ZERO:
                     entry[paper.slug] = value
+        kept[FLOOR] = self.floor
         return kept
 
 
 KINDS = "(kinds)"  # the score key of the kind assignment
+FLOOR = "(floor)"  # the lowest score the kept scores include
 LIKE = "+like"  # suffix of a topic's score key for its "similar to" explanations
 KeptScores = dict[str, Any]  # slug → packed TopicScore, (kind, reason) or a "similar to" text
 

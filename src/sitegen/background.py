@@ -37,9 +37,9 @@ class Pending(Generic[T]):
         raised with its own traceback instead of a bare exit code."""
         if self.pid is None or self.fd is None:
             return self.work()
-        with os.fdopen(self.fd, "rb") as pipe:
+        fd, self.fd = self.fd, None  # closed below even if interrupted: `cancel` must not close it again
+        with os.fdopen(fd, "rb") as pipe:
             data = pipe.read()
-        self.fd = None
         _, status = os.waitpid(self.pid, 0)
         self.pid = None
         if os.waitstatus_to_exitcode(status) != 0:
@@ -60,14 +60,24 @@ class Pending(Generic[T]):
             self.pid = None
 
 
-def in_background(work: Callable[[], T]) -> Pending[T]:
+def in_background(work: Callable[[], T], cleanup: contextlib.ExitStack | None = None) -> Pending[T]:
     """Start `work` in a forked child when that can help; `.result()` gives its value (bytes
-    as they are, anything else through pickle)."""
+    as they are, anything else through pickle). With `cleanup`, the child is stopped when that
+    stack closes — registered before Ctrl-C or `kill` can interrupt, so no child is ever left
+    running (one writing into the staging folder would outlive its removal)."""
     if not _can_fork():
         return Pending(work)
     read_fd, write_fd = os.pipe()
-    pid = os.fork()
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)  # until the child is known to `cleanup`
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
+        raise
     if pid == 0:  # the child: do the work, hand the bytes over, and leave without cleanup
+        for signum in _STOPPING:
+            signal.signal(signum, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
         os.close(read_fd)
         status = 1
         try:
@@ -80,7 +90,18 @@ def in_background(work: Callable[[], T]) -> Pending[T]:
         finally:
             os._exit(status)
     os.close(write_fd)
-    return Pending(work, pid, read_fd)
+    pending = Pending(work, pid, read_fd)
+    if cleanup is not None:
+        cleanup.callback(pending.cancel)
+    try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)  # a waiting Ctrl-C arrives here
+    except BaseException:
+        pending.cancel()
+        raise
+    return pending
+
+
+_STOPPING = {signal.SIGINT, signal.SIGTERM}
 
 
 def split_map(function: Callable[[A], R], items: Sequence[A], minimum: int = 200) -> list[R]:
@@ -90,12 +111,11 @@ def split_map(function: Callable[[A], R], items: Sequence[A], minimum: int = 200
     if len(items) < minimum or not _can_fork():
         return [function(x) for x in items]
     middle = len(items) // 2
-    second = in_background(lambda: [function(x) for x in items[middle:]])
-    try:
+    with contextlib.ExitStack() as cleanup:
+        second = in_background(lambda: [function(x) for x in items[middle:]], cleanup)
         first = [function(x) for x in items[:middle]]
-        return first + second.result()
-    finally:
-        second.cancel()
+        rest = second.result()
+    return first + rest
 
 
 def _can_fork() -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -102,7 +103,13 @@ def make_pagefind_bundle(
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(1) as thread:
-            thread.submit(lambda: asyncio.run(_index(records, bundle, language))).result()
+            for attempt in (1, 2):
+                thread.submit(lambda: asyncio.run(_index(records, bundle, language))).result()
+                if _indexed(bundle) == len(papers):
+                    break
+                if attempt == 2:
+                    raise OSError(f"its index in {bundle} is incomplete twice over")
+                shutil.rmtree(bundle, ignore_errors=True)
     except (ImportError, OSError) as exc:
         raise SitegenError.at(
             None,
@@ -119,15 +126,38 @@ def make_pagefind_bundle(
 
 
 async def _index(records: Path, bundle: Path, language: str) -> None:
+    import asyncio
+
     from pagefind.index import IndexConfig
     from pagefind.service import PagefindService
 
     # The service, not `PagefindIndex` as a context manager: that one writes the bundle into
     # ./pagefind on exit, and sitegen writes nothing outside its output folder.
-    async with PagefindService() as service:
+    service = await PagefindService().launch()
+    try:
         index = await service.create_index(IndexConfig(force_language=language, write_playground=False))
         await index.add_directory(str(records))
         await index.write_files(str(bundle))
+    finally:
+        # The service's own close() terminates Pagefind as soon as its last answer arrives, and
+        # in about one build in thirty that was before pagefind-entry.json was written (found
+        # by flaky tests). Closing its input lets it finish and exit by itself (0 in 60 tries).
+        service._poll_task.cancel()
+        service._backend.stdin.close()
+        try:
+            await asyncio.wait_for(service._backend.wait(), timeout=120)
+        except TimeoutError:
+            service._backend.terminate()
+            await service._backend.wait()
+
+
+def _indexed(bundle: Path) -> int:
+    """How many pages a bundle's entry file says it holds (-1 if it is missing or cut short)."""
+    try:
+        entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+        return sum(language["page_count"] for language in entry["languages"].values())
+    except (OSError, ValueError, KeyError, TypeError):
+        return -1
 
 
 def _provenance(bundle: Path) -> bytes:

@@ -164,7 +164,7 @@ def load_site(
 def _assign(assigner: Assigner, papers: list[Paper], text_key: str, cache: BuildCache) -> list[AssignedPaper]:
     """Every paper's topics, re-scoring only the topics (and kinds) an edit changed since the
     scores `cache` kept: an editor who sharpens one topic's rules waits for that topic alone."""
-    assigner.kept = cache.load("scores", text_key) or {}
+    assigner.use_kept(cache.load("scores", text_key) or {})
     done = split_map(assigner.assign_keeping, papers)
     if any(fresh for _, fresh in done):
         cache.keep("scores", text_key, assigner.remember(papers, [fresh for _, fresh in done]))
@@ -241,8 +241,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
         index = cache.lookup("search-index", search_inputs) if engine == "lunr" else None
         lunr_job = None
         if index and index.data is None:
-            lunr_job = in_background(functools.partial(search_index_json, search_inputs))
-            cleanup.callback(lunr_job.cancel)
+            lunr_job = in_background(functools.partial(search_index_json, search_inputs), cleanup)
         site = load_site(config, report, inputs, cache)
         if strict and report.diagnostics.warnings:
             raise SitegenError(*report.diagnostics.warnings)
@@ -260,8 +259,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
                 scratch,
                 config.search.pagefind_shard,
             )
-            pagefind_job = in_background(make)
-            cleanup.callback(pagefind_job.cancel)
+            pagefind_job = in_background(make, cleanup)
         staging = cleanup.enter_context(Staging(config.output_dir))
         report.timed("render", lambda: render_files(site, config, staging, engine, cache))
         folders = {}
