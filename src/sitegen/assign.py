@@ -219,7 +219,7 @@ class Similarity:
     def explain(self, slug: str, assignment: Assignment, like: str | None = None) -> Assignment:
         """Name the closest example papers (`like`, made here unless given), only for
         assignments a reader will see."""
-        if not any(m.text == SIMILAR_PLACEHOLDER for m in assignment.matches):
+        if not _says_similar(assignment):
             return assignment
         like = like if like is not None else self.like(slug, assignment.topic_id)
         matches = tuple(
@@ -230,6 +230,11 @@ class Similarity:
     def like(self, slug: str, topic_id: str) -> str:
         closest = self.profiles.closest_examples(slug, topic_id)
         return "; ".join(self.titles[ex] for ex, _ in closest) or "the topic's description"
+
+
+def _says_similar(assignment: Assignment) -> bool:
+    """Whether the assignment has a "similar to" match still waiting for its example titles."""
+    return any(m.text == SIMILAR_PLACEHOLDER for m in assignment.matches)
 
 
 def score_topic(topic: Topic, text: PaperText, similarity: Similarity | None = None) -> TopicScore:
@@ -243,14 +248,6 @@ def score_topic(topic: Topic, text: PaperText, similarity: Similarity | None = N
     if similar:
         matches.append(similar)
     return TopicScore(topic.id, round(sum(m.points for m in matches), 2), tuple(matches))
-
-
-def score_tree(
-    taxonomy: Taxonomy, text: PaperText, similarity: Similarity | None = None
-) -> dict[str, TopicScore]:
-    """Every topic's own score. Subtopic rules only choose among the subtopics of a parent the
-    paper already belongs to: a broad subtopic phrase never pulls a paper into its parent."""
-    return {topic.id: score_topic(topic, text, similarity) for topic in taxonomy.walk()}
 
 
 def choose(candidates: list[TopicScore], settings: AssignSettings) -> list[TopicScore]:
@@ -434,11 +431,11 @@ class Assigner:
     def _explain_keeping(self, slug: str, score: TopicScore, fresh: dict[str, Any]) -> Assignment:
         """`explain`, with the closest examples kept beside the topic's scores for the next build."""
         assignment = as_assignment(score)
-        if not self.similarity:
+        if not self.similarity or not _says_similar(assignment):
             return assignment
         key = self.score_keys[score.topic_id] + LIKE
         like = _kept(self.kept, key, slug, None)
-        if like is None and any(m.text == SIMILAR_PLACEHOLDER for m in assignment.matches):
+        if like is None:
             like = fresh[key] = self.similarity.like(slug, score.topic_id)
         return self.similarity.explain(slug, assignment, like)
 
@@ -504,6 +501,8 @@ def assign_paper(paper: Paper, taxonomy: Taxonomy) -> AssignedPaper:
 def _choose_descendants(
     topic: Topic, scores: dict[str, TopicScore], settings: AssignSettings
 ) -> list[TopicScore]:
+    """Every topic has its own score, but subtopic rules only choose among the subtopics of a
+    parent the paper already belongs to: a broad subtopic phrase never pulls a paper into its parent."""
     chosen = choose([scores[c.id] for c in topic.children], settings)
     by_id = {c.id: c for c in topic.children}
     out = list(chosen)

@@ -79,7 +79,7 @@ class BuildCache:
     def _path(self, name: str, inputs: Any, suffix: str, slot: str = "") -> Path | None:
         if self.folder is None:
             return None
-        key = hashlib.sha256(json.dumps([__version__, name, inputs], sort_keys=True).encode()).hexdigest()
+        key = content_digest([__version__, name, inputs])
         place = f"{name}-{hashlib.sha256(slot.encode()).hexdigest()[:12]}" if slot else name
         return self.folder / f"{place}-{key[:40]}{suffix}"
 

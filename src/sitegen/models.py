@@ -94,6 +94,10 @@ class Topic:
     def depth(self) -> int:
         return self.id.count("/")
 
+    def branch(self) -> list[Topic]:
+        """This topic and every topic under it, parents before their children, in file order."""
+        return [self, *(t for child in self.children for t in child.branch())]
+
 
 @dataclass(frozen=True)
 class KindRule:
@@ -124,16 +128,7 @@ class Taxonomy:
 
     def walk(self) -> list[Topic]:
         """Every topic, parents before their children, in file order."""
-        out: list[Topic] = []
-
-        def visit(topic: Topic) -> None:
-            out.append(topic)
-            for child in topic.children:
-                visit(child)
-
-        for topic in self.topics:
-            visit(topic)
-        return out
+        return [t for topic in self.topics for t in topic.branch()]
 
     def by_id(self) -> dict[str, Topic]:
         return {t.id: t for t in self.walk()}

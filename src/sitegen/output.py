@@ -254,9 +254,8 @@ def _make_folder(root: Path, folder: str) -> None:
     try:
         os.makedirs(folder, exist_ok=True)
     except (FileExistsError, NotADirectoryError):  # the spare had a file where this site has a folder
-        path = Path(folder)
-        for parent in [*reversed(path.relative_to(root).parents), Path(".")]:
-            here = root / parent if parent != Path(".") else path
+        relative = Path(folder).relative_to(root)
+        for here in [*(root / p for p in reversed(relative.parents)), root / relative]:
             if here.exists() and not here.is_dir():
                 here.unlink()
         os.makedirs(folder, exist_ok=True)

@@ -100,7 +100,7 @@ class Renderer:
             "tree": topic_tree(site),
         }
         self.env.globals["topic_titles"] = {tid: t.title for tid, t in by_id.items()}
-        self.branch_ids = {t.id: frozenset(b.id for b in _branch(t)) for t in by_id.values()}
+        self.branch_ids = {t.id: frozenset(b.id for b in t.branch()) for t in by_id.values()}
         self.branch_links = {tid: {urls.topic(i) for i in ids} for tid, ids in self.branch_ids.items()}
         self.macro_cache: dict[tuple[Any, ...], Markup] = {}
         self.env.globals["topic_nav"] = self.topic_nav
@@ -332,10 +332,6 @@ def _walk(nodes: list[TopicNode] | tuple[TopicNode, ...]) -> list[TopicNode]:
         out.append(node)
         out.extend(_walk(node.children))
     return out
-
-
-def _branch(topic: Topic) -> list[Topic]:
-    return [topic, *(t for child in topic.children for t in _branch(child))]
 
 
 def _breadcrumbs(topic: Topic, by_id: dict[str, Topic]) -> list[Topic]:
