@@ -26,12 +26,17 @@ from .test_reader_site import count_in_status, open_search, shown_results
 QUERIES = ("lora", "machine unlearning", "quantization", "catastrophic forgetting", "mixture of experts")
 
 
+def build_default_survey(tmp_path_factory: pytest.TempPathFactory, name: str, search: SearchSettings) -> Path:
+    """The repository's survey built with other search settings; returns its output folder."""
+    out = tmp_path_factory.mktemp(name) / "public"
+    config = load_config(ROOT / "site.yaml").with_overrides(output_dir=out)
+    build(dataclasses.replace(config, search=search))
+    return out
+
+
 @pytest.fixture(scope="session")
 def pagefind_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("pagefind") / "public"
-    config = load_config(ROOT / "site.yaml").with_overrides(output_dir=out)
-    build(dataclasses.replace(config, search=SearchSettings(engine="pagefind")))
-    return out
+    return build_default_survey(tmp_path_factory, "pagefind", SearchSettings(engine="pagefind"))
 
 
 @pytest.fixture(scope="session")
@@ -149,10 +154,9 @@ def test_the_pagefind_page_highlights_filters_and_shows_more(page, pagefind_url:
 @pytest.fixture(scope="session")
 def sharded_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default survey indexed 150 papers at a time, as a 50,000-paper one is 10,000 at a time."""
-    out = tmp_path_factory.mktemp("sharded") / "public"
-    config = load_config(ROOT / "site.yaml").with_overrides(output_dir=out)
-    build(dataclasses.replace(config, search=SearchSettings(engine="pagefind", pagefind_shard=150)))
-    return out
+    return build_default_survey(
+        tmp_path_factory, "sharded", SearchSettings(engine="pagefind", pagefind_shard=150)
+    )
 
 
 def test_shard_folders() -> None:
