@@ -33,6 +33,11 @@ def leftovers(output_dir: Path) -> list[str]:
     return sorted(p.name for p in output_dir.parent.glob(f".{output_dir.name}.*") if p.name != spare)
 
 
+def with_marker(folder: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    """`files` as sitegen publishes them: with its marker, which says the folder is its own."""
+    return {MARKER: (folder / MARKER).read_bytes(), **files}
+
+
 @pytest.fixture
 def full_project(tmp_path: Path) -> Path:
     """A copy of the default survey (430 papers), big enough that writing takes a visible while."""
@@ -102,7 +107,7 @@ def test_a_failing_write_leaves_the_previous_site(tmp_path: Path) -> None:
     publish({"index.html": b"old"}, public)
     with pytest.raises(SitegenError, match="outside the output folder"):
         publish({"index.html": b"new", "../escape.html": b"x"}, public)
-    assert snapshot(public) == {MARKER: (public / MARKER).read_bytes(), "index.html": b"old"}
+    assert snapshot(public) == with_marker(public, {"index.html": b"old"})
     assert not (tmp_path / "escape.html").exists()
     assert leftovers(public) == []
 
@@ -201,10 +206,10 @@ def test_each_build_writes_into_the_spare_and_publishes_exactly_its_own_files(
     public = tmp_path / "public"
     for before, site in zip([None, *SITES], SITES, strict=False):
         publish(site, public)
-        assert snapshot(public) == {MARKER: (public / MARKER).read_bytes(), **site}
+        assert snapshot(public) == with_marker(public, site)
         if before is not None:  # the site swapped out is the spare the next build writes into
             spare = spare_of(public)
-            assert snapshot(spare) == {MARKER: (spare / MARKER).read_bytes(), **before}
+            assert snapshot(spare) == with_marker(spare, before)
         assert leftovers(public) == []
 
 
@@ -215,9 +220,9 @@ def test_a_failed_build_leaves_the_site_and_a_usable_spare(tmp_path: Path) -> No
     with pytest.raises(RuntimeError), Staging(public) as staging:
         staging.write("index.html", b"half")
         raise RuntimeError("a template failed")
-    assert snapshot(public) == {MARKER: (public / MARKER).read_bytes(), **SITES[1]}
+    assert snapshot(public) == with_marker(public, SITES[1])
     publish(SITES[2], public)  # the half-written spare is made whole
-    assert snapshot(public) == {MARKER: (public / MARKER).read_bytes(), **SITES[2]}
+    assert snapshot(public) == with_marker(public, SITES[2])
     assert leftovers(public) == []
 
 
@@ -265,7 +270,7 @@ def test_a_spare_holding_a_link_is_never_written_through(tmp_path: Path) -> None
     assert (outside / "victim.txt").read_text() == "precious" and sorted(os.listdir(outside)) == [
         "victim.txt"
     ]
-    assert snapshot(public) == {MARKER: (public / MARKER).read_bytes(), **SITES[0]}
+    assert snapshot(public) == with_marker(public, SITES[0])
     assert not (public / "papers" / "x").is_symlink()
 
 
