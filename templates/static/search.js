@@ -201,19 +201,12 @@
   /* Pagefind, for surveys too large for one Lunr index: pagefind.js fetches only the index chunks
      and result fragments a query needs (and searches in its own worker). */
   function pagefindEngine(onReady, onError) {
-    var FIRST_FEW = 10;
-    /* A large survey has several indexes (pagefind/, pagefind-2/, …, newest papers first), each
-       searched by its own copy of pagefind.js (a module per URL) and the answers merged here:
-       Pagefind's own mergeIndex orders merged results by score even when sorting by date. */
-    var bases = [form.dataset.pagefind].concat((form.dataset.pagefindMore || "").split(" ").filter(Boolean));
+    var FIRST_FEW = 5;  /* about a screenful; within the six requests a browser makes at once */
     var shards = [];
-    Promise.all(bases.map(function (base) {
-      return import(base + "pagefind.js").then(function (module) {
-        return module.options({ basePath: base })
-          .then(function () { return module.init(); })
-          .then(function () { return module; });
-      });
-    })).then(function (modules) { shards = modules; })
+    /* Started by pagefind-start.js in the page's head. Pagefind's own mergeIndex orders merged
+       results by score even when sorting by date, so several indexes are merged here. */
+    (window.sitegenPagefind || Promise.reject(new Error("pagefind-start.js did not run")))
+      .then(function (modules) { shards = modules; })
       .then(onReady, function (error) { onError(error && error.message ? error.message : String(error)); });
 
     function searchAll(query, options) {
