@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import pytest
 
@@ -144,6 +145,24 @@ def test_split_map_keeps_the_order_and_raises_the_real_error(forking) -> None:
 
     with pytest.raises(KeyError, match="item 900"):
         background.split_map(fails_on, list(range(1000)))
+
+
+@needs_fork
+def test_split_map_shares_the_items_while_the_parent_does_other_work_first(forking) -> None:
+    parent = os.getpid()
+    calls: list[str] = []
+
+    def slow(x: int) -> tuple[int, int]:
+        time.sleep(0.002)  # 300 items: 0.6 s of work, so that both processes get some
+        return x, os.getpid()
+
+    def first() -> None:
+        calls.append("first")
+        time.sleep(0.1)  # meanwhile the child takes items
+
+    done = background.split_map(slow, list(range(300)), first=first)
+    assert [x for x, _ in done] == list(range(300)) and calls == ["first"]
+    assert 0 < sum(1 for _, pid in done if pid == parent) < 300  # both processes took items
 
 
 @needs_fork

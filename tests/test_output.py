@@ -213,6 +213,27 @@ def test_each_build_writes_into_the_spare_and_publishes_exactly_its_own_files(
         assert leftovers(public) == []
 
 
+def test_a_file_the_spare_holds_already_is_not_written_again(tmp_path: Path) -> None:
+    """Most pages of a rebuild are the bytes the spare holds: those are compared, not rewritten
+    (same inode and time); a file with other bytes of the same length is rewritten."""
+    public = tmp_path / "public"
+    publish({"same.html": b"same", "other.html": b"aaaa", "longer.html": b"x"}, public)
+    publish({"index.html": b"between"}, public)  # the first site is now the spare
+    spare = spare_of(public)
+    before = {name: os.stat(spare / name) for name in ("same.html", "other.html", "longer.html")}
+    time.sleep(0.01)  # a rewrite would show in the modification time
+    publish({"same.html": b"same", "other.html": b"bbbb", "longer.html": b"xy"}, public)
+    after = {name: os.stat(public / name) for name in before}
+    assert (after["same.html"].st_ino, after["same.html"].st_mtime_ns) == (
+        before["same.html"].st_ino,
+        before["same.html"].st_mtime_ns,
+    )
+    assert after["other.html"].st_mtime_ns != before["other.html"].st_mtime_ns
+    assert snapshot(public) == with_marker(
+        public, {"same.html": b"same", "other.html": b"bbbb", "longer.html": b"xy"}
+    )
+
+
 def test_a_failed_build_leaves_the_site_and_a_usable_spare(tmp_path: Path) -> None:
     public = tmp_path / "public"
     publish(SITES[0], public)

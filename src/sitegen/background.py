@@ -2,7 +2,7 @@
 
 The search index is the slowest single result of a cold build, it needs only the papers' text,
 and the machines sitegen runs on have two cores or more: a forked process builds it while this
-one assigns and renders; assignment itself is split in two the same way (`split_map`). Where
+one assigns and renders; assignment and rendering are shared with a child the same way (`split_map`). Where
 forking is unavailable (not Linux), unsafe (other threads are running, as under `sitegen serve`)
 or pointless (one core), the work simply runs here when its result is asked for — the result is
 the same either way.
@@ -16,7 +16,7 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -60,11 +60,16 @@ class Pending(Generic[T]):
             self.pid = None
 
 
-def in_background(work: Callable[[], T], cleanup: contextlib.ExitStack | None = None) -> Pending[T]:
+def in_background(
+    work: Callable[[], T],
+    cleanup: contextlib.ExitStack | None = None,
+    fallback: Callable[[], T] | None = None,
+) -> Pending[T]:
     """Start `work` in a forked child when that can help; `.result()` gives its value (bytes
-    as they are, anything else through pickle). With `cleanup`, the child is stopped when that
-    stack closes — registered before Ctrl-C or `kill` can interrupt, so no child is ever left
-    running (one writing into the staging folder would outlive its removal)."""
+    as they are, anything else through pickle), or runs `fallback` (default: `work`) here if the
+    child failed. With `cleanup`, the child is stopped when that stack closes — registered before
+    Ctrl-C or `kill` can interrupt, so no child is ever left running (one writing into the staging
+    folder would outlive its removal)."""
     if not _can_fork():
         return Pending(work)
     read_fd, write_fd = os.pipe()
@@ -90,7 +95,7 @@ def in_background(work: Callable[[], T], cleanup: contextlib.ExitStack | None = 
         finally:
             os._exit(status)
     os.close(write_fd)
-    pending = Pending(work, pid, read_fd)
+    pending = Pending(fallback or work, pid, read_fd)
     if cleanup is not None:
         cleanup.callback(pending.cancel)
     try:
@@ -104,18 +109,61 @@ def in_background(work: Callable[[], T], cleanup: contextlib.ExitStack | None = 
 _STOPPING = {signal.SIGINT, signal.SIGTERM}
 
 
-def split_map(function: Callable[[A], R], items: Sequence[A], minimum: int = 200) -> list[R]:
-    """`[function(x) for x in items]`, the second half done by a forked child meanwhile.
+def split_map(
+    function: Callable[[A], R],
+    items: Sequence[A],
+    minimum: int = 200,
+    first: Callable[[], None] | None = None,
+) -> list[R]:
+    """`[function(x) for x in items]`, shared with a forked child: each process takes the next
+    few items until none are left, so neither waits long for the other even when this one first
+    runs `first` (other work) or some items cost more than others.
 
-    Worth it only for a few hundred items or more: the child's results come back pickled."""
+    Worth it only for a few hundred items or more: the child's results come back pickled. If the
+    child fails, the items it took are done here, so a real error is raised with its traceback."""
     if len(items) < minimum or not _can_fork():
+        if first is not None:
+            first()
         return [function(x) for x in items]
-    middle = len(items) // 2
+    claims = _Claims(len(items))
+    done: dict[int, R] = {}
+
+    def take_turns() -> dict[int, R]:
+        return {i: function(items[i]) for i in claims}
+
+    def left_over() -> dict[int, R]:
+        return {i: function(items[i]) for i in range(len(items)) if i not in done}
+
     with contextlib.ExitStack() as cleanup:
-        second = in_background(lambda: [function(x) for x in items[middle:]], cleanup)
-        first = [function(x) for x in items[:middle]]
-        rest = second.result()
-    return first + rest
+        child = in_background(take_turns, cleanup, fallback=left_over)
+        if first is not None:
+            first()
+        done.update(take_turns())
+        done.update(child.result())
+    return [done[i] for i in range(len(items))]
+
+
+class _Claims:
+    """Item numbers handed out a few at a time to whichever process asks next (a counter in
+    memory shared with forked children, behind a lock)."""
+
+    def __init__(self, total: int) -> None:
+        import multiprocessing  # only where forking is worth it: it costs ~10 ms to import
+
+        context = multiprocessing.get_context("fork")
+        self.total = total
+        self.chunk = max(1, total // 256)
+        self.next = context.RawValue("q", 0)
+        self.lock = context.Lock()
+
+    def __iter__(self) -> Iterator[int]:
+        while True:
+            with self.lock:
+                start = self.next.value
+                self.next.value = start + self.chunk
+            if start >= self.total:
+                return
+            yield from range(start, min(start + self.chunk, self.total))
 
 
 def _can_fork() -> bool:

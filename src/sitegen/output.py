@@ -187,6 +187,9 @@ class Staging:
             self._made.add(folder)
         if os.path.isdir(target) and not os.path.islink(target):
             shutil.rmtree(target)  # the spare had a folder where this site has a file
+        elif self._from_spare and _holds(target, data):
+            self.written.add(relative)  # the spare has it already: reading is far cheaper than writing
+            return
         with open(target, "wb") as out:
             out.write(data)
         self.written.add(relative)
@@ -214,6 +217,20 @@ class Staging:
             _keep_as_spare(self.folder, self.output_dir)  # half written, but fit to write into again
         else:
             shutil.rmtree(self.folder, ignore_errors=True)  # a first build that failed leaves nothing
+
+
+def _holds(path: str, data: bytes) -> bool:
+    """Whether the file at `path` (a regular file, never a link) holds exactly `data`.
+
+    Most pages of a rebuild are the same bytes as in the spare; on the reference disk writing a
+    page costs ~0.5 ms, reading and comparing it ~0.03 ms."""
+    try:
+        if os.lstat(path).st_size != len(data):
+            return False
+        with open(path, "rb", buffering=0) as current:
+            return current.read() == data
+    except OSError:
+        return False
 
 
 def _take_spare(output_dir: Path) -> Path | None:

@@ -103,14 +103,21 @@ class Renderer:
         self.branch_ids = {t.id: frozenset(b.id for b in t.branch()) for t in by_id.values()}
         self.branch_links = {tid: {urls.topic(i) for i in ids} for tid, ids in self.branch_ids.items()}
         self.macro_cache: dict[tuple[Any, ...], Markup] = {}
+        self.topic_links = {urls.topic(tid) for tid in by_id}
+        self.nav_cache: dict[tuple[str | None, frozenset[str]], Markup] = {}
         self.env.globals["topic_nav"] = self.topic_nav
         self.env.globals["nav_node_once"] = self.nav_node_once
         self.env.globals["paper_item_once"] = self.paper_item_once
 
     def topic_nav(self, current: str, current_topics: set[str]) -> Markup:
-        """The navigation's topic tree, marked for this page (the `nav_tree` macro of _macros.html)."""
-        macro = self.env.get_template("_macros.html").module.nav_tree  # type: ignore[attr-defined]
-        return Markup(macro(self.common["tree"], current, frozenset(current_topics)))
+        """The navigation's topic tree, marked for this page (the `nav_tree` macro of _macros.html),
+        rendered once per marking: pages whose papers share topics share one navigation."""
+        marking = frozenset(current_topics)
+        key = (current if current in self.topic_links else None, marking)
+        if key not in self.nav_cache:
+            macro = self.env.get_template("_macros.html").module.nav_tree  # type: ignore[attr-defined]
+            self.nav_cache[key] = Markup(macro(self.common["tree"], current, marking))
+        return self.nav_cache[key]
 
     def nav_node_once(self, node: TopicNode, current: str, current_topics: frozenset[str]) -> Markup:
         """One topic's branch of the navigation (`nav_node`), rendered once per distinct marking
@@ -221,32 +228,14 @@ def render_site(
     """Every output file of the site but search-index.json (the pipeline makes it apart: it may
     come from the cache), written into `out`; without one, returned as path → bytes."""
     r = Renderer(site, templates_dir, urls, config_context, compiled_dir, out)
-    latest = sorted(site.published, key=_latest_key)[: config_context["latest_count"]]
-    rows = [YearCounts.of(t.title, site.in_topic(t.id)) for t in site.taxonomy.topics]
-    chart_years = year_span([YearCounts.of("all", site.published)])
-    grid = topic_year_grid(rows, "chart-topics", "Papers per year in each topic")
-    r.page("home.html", urls.home(), latest=latest, chart=grid)
-    for node in _walk(r.common["tree"]):
-        papers = site.in_topic(node.topic.id)
-        counts = YearCounts.of(node.topic.title, papers)
-        for link, pager in topic_pages(node.topic.id, papers, config_context["topic_page_size"], urls):
-            r.page(
-                "topic.html",
-                link,
-                node=node,
-                papers=pager.papers if pager else papers,
-                total=len(papers),
-                pager=pager,
-                breadcrumbs=_breadcrumbs(node.topic, r.by_id),
-                description_html=site.topic_html[node.topic.id],
-                chart=year_bars(counts, chart_years, "chart-years", f"Papers per year in {node.topic.title}"),
-                undated=counts.undated,
-                data_file=urls.path(_topic_json_file(node.topic.id)),
-                current_topics={node.topic.id},
-            )
-        r.add(_topic_json_file(node.topic.id), topic_json(node.topic, papers, urls))
-    # One page per paper: most of the site, so half of them are rendered by a second process.
-    for link, html in split_map(r.paper_file, site.published):
+
+    def home_topics_and_data() -> None:
+        """What this process renders while a child starts on the paper pages."""
+        _add_home_and_topics(r, site, urls, config_context)
+        _add_data_files(r, site, urls, config_context)
+
+    # One page per paper: most of the site, shared with a second process.
+    for link, html in split_map(r.paper_file, site.published, first=home_topics_and_data):
         r.add_page(link, html)
     for page in site.pages:
         r.page("page.html", urls.page(page.slug), page=page)
@@ -255,7 +244,8 @@ def render_site(
     kinds = [k for k in KINDS if any(p.kind == k for p in site.published)]
     r.page("search.html", urls.search(), search_years=search_years, search_kinds=kinds)
     r.page("404.html", urls.path("404.html"), in_sitemap=False)
-    _add_data_files(r, site, urls, config_context)
+    r.add("sitemap.xml", sitemap_xml(r.links, urls))
+    r.add(".nojekyll", b"")
     return r.files
 
 
@@ -305,16 +295,42 @@ def _upvotes_first(paper: AssignedPaper) -> int:
     return -(upvotes if upvotes is not None else -1)
 
 
+def _add_home_and_topics(r: Renderer, site: Site, urls: Urls, config: dict[str, Any]) -> None:
+    latest = sorted(site.published, key=_latest_key)[: config["latest_count"]]
+    rows = [YearCounts.of(t.title, site.in_topic(t.id)) for t in site.taxonomy.topics]
+    chart_years = year_span([YearCounts.of("all", site.published)])
+    grid = topic_year_grid(rows, "chart-topics", "Papers per year in each topic")
+    r.page("home.html", urls.home(), latest=latest, chart=grid)
+    for node in _walk(r.common["tree"]):
+        papers = site.in_topic(node.topic.id)
+        counts = YearCounts.of(node.topic.title, papers)
+        for link, pager in topic_pages(node.topic.id, papers, config["topic_page_size"], urls):
+            r.page(
+                "topic.html",
+                link,
+                node=node,
+                papers=pager.papers if pager else papers,
+                total=len(papers),
+                pager=pager,
+                breadcrumbs=_breadcrumbs(node.topic, r.by_id),
+                description_html=site.topic_html[node.topic.id],
+                chart=year_bars(counts, chart_years, "chart-years", f"Papers per year in {node.topic.title}"),
+                undated=counts.undated,
+                data_file=urls.path(_topic_json_file(node.topic.id)),
+                current_topics={node.topic.id},
+            )
+        r.add(_topic_json_file(node.topic.id), topic_json(node.topic, papers, urls))
+
+
 def _add_data_files(r: Renderer, site: Site, urls: Urls, config: dict[str, Any]) -> None:
+    """The survey's data for readers and tools (the sitemap comes last: it lists every page)."""
     papers = site.published
     if config["search_engine"] == "lunr":
         r.add("search-docs.json", dump_json(search_documents(papers, urls.paper)))
     r.add("papers.json", papers_json(site.papers, urls))
     r.add("papers.csv", papers_csv(site.papers, urls))
     r.add("papers.bib", bibtex_file(papers, urls))
-    r.add("sitemap.xml", sitemap_xml(r.links, urls))
     r.add("feed.xml", atom_feed(papers, urls, site.title, site.description, config["author"]))
-    r.add(".nojekyll", b"")
 
 
 def _topic_json_file(topic_id: str) -> str:
