@@ -211,9 +211,10 @@ class Similarity:
     profiles: TopicProfiles
     titles: dict[str, str]
     weight: float
+    one_by_one: bool = False  # a paper's similarity to a few topics only (see `Assigner.use_kept`)
 
     def match(self, slug: str, topic_id: str) -> Match | None:
-        points = round(self.weight * self.profiles.similarity(slug, topic_id), 2)
+        points = round(self.weight * self.profiles.similarity(slug, topic_id, self.one_by_one), 2)
         return Match(SIMILAR_PLACEHOLDER, "similar to", points) if points > 0 else None
 
     def explain(self, slug: str, assignment: Assignment, like: str | None = None) -> Assignment:
@@ -311,6 +312,7 @@ class Assigner:
         self.taxonomy = taxonomy
         self.by_id = taxonomy.by_id()
         self.rule_index = rule_index(taxonomy)
+        self._rescoring_index = self.rule_index  # the rules of the topics `kept` lacks
         self.similarity: Similarity | None = None
         self.kept: dict[str, KeptScores] = {}  # score key → scores from an earlier build
         self._score_keys: dict[str, str] | None = None
@@ -358,21 +360,34 @@ class Assigner:
         return scores, kind, kind_reason
 
     def use_kept(self, kept: dict[str, Any]) -> None:
-        """Reuse scores an earlier build kept, if they were kept down to this build's floor."""
+        """Reuse scores an earlier build kept, if they were kept down to this build's floor.
+
+        When an edit left only a few topics to score again, papers are tested against those
+        topics' rules alone and their similarity is computed topic by topic (not to all at once)."""
         self.kept = kept if kept.get(FLOOR, float("inf")) <= self.floor else {}
+        keys = self.score_keys
+        stale = [t for t in self.topics if keys[t.id] not in self.kept]
+        kinds_stale = keys[KINDS] not in self.kept
+        if len(stale) < len(self.topics) or not kinds_stale:
+            rules = [r for t in stale for r in t.rules]
+            rules += [k.rule for k in self.taxonomy.kind_rules] if kinds_stale else []
+            self._rescoring_index = RuleIndex(rules)
+        if self.similarity and len(stale) * 4 <= len(self.topics):
+            self.similarity = replace(self.similarity, one_by_one=True)
 
     def _scores(
         self, paper: Paper, kept: Mapping[str, KeptScores] | None = None
     ) -> tuple[dict[str, TopicScore], str, str, dict[str, Any]]:
         """As `scores`, reusing `kept` ones (a score under the floor reads as 0, which decides
         the same); also the scores made anew that are worth keeping, by score key."""
+        index = self._rescoring_index if kept is None else self.rule_index
         kept = self.kept if kept is None else kept
         fresh: dict[str, Any] = {}
         keys = self.score_keys
         text: PaperText | None = None
         kept_kind = _kept(kept, keys[KINDS], paper.slug, None)
         if kept_kind is None:
-            text = PaperText.of(paper, self.rule_index)
+            text = PaperText.of(paper, index)
             kind, kind_reason = fresh[keys[KINDS]] = assign_kind(text, self.taxonomy)
         else:
             kind, kind_reason = kept_kind
@@ -381,7 +396,7 @@ class Assigner:
             packed = _kept(kept, keys[topic.id], paper.slug, _ZERO)
             if packed is None:
                 if text is None:
-                    text = PaperText.of(paper, self.rule_index)
+                    text = PaperText.of(paper, index)
                 text.kind = kind
                 score = score_topic(topic, text, self.similarity)
                 if score.score >= self.floor:

@@ -123,8 +123,19 @@ class TopicProfiles:
         default_factory=dict, compare=False, repr=False
     )
 
-    def similarity(self, slug: str, topic_id: str) -> float:
+    def similarity(self, slug: str, topic_id: str, alone: bool = False) -> float:
+        """Cosine of paper and topic. The paper's similarity to every topic is made at once and
+        kept, unless `alone` (a rebuild that re-scores a few topics): then one dot product, summed
+        in the same order, so the value is the same to the last bit."""
         by_topic = self._by_paper.get(slug)
+        if by_topic is None and alone:
+            profile = self.profiles.get(topic_id, {})
+            total = 0.0
+            for term, value in self.papers.get(slug, {}).items():
+                weight = profile.get(term)
+                if weight is not None:
+                    total += value * weight
+            return total
         if by_topic is None:
             by_topic = self._by_paper[slug] = self._all_topics(slug)
         return by_topic.get(topic_id, 0.0)
