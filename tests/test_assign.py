@@ -122,6 +122,29 @@ def test_the_rule_index_changes_no_match_of_any_rule_on_the_default_survey() -> 
     assert fired > 300
 
 
+def test_the_index_of_one_topics_rules_finds_what_the_whole_index_finds() -> None:
+    """A rebuild re-scores an edited topic with an index of its rules alone, which looks words up
+    the other way round (its few words in the text); it must propose the same phrases."""
+    from sitegen.assign import RuleIndex, rule_index
+    from sitegen.config import load_config
+    from sitegen.pipeline import BuildReport, load_site
+
+    from .conftest import ROOT
+
+    site = load_site(load_config(ROOT / "site.yaml"), BuildReport())
+    whole = rule_index(site.taxonomy)
+    compared = 0
+    for topic in site.taxonomy.walk():
+        alone = RuleIndex(topic.rules)
+        for assigned in site.papers[::7]:
+            for text in (TextIndex(assigned.paper.title), TextIndex(assigned.paper.abstract)):
+                everything = whole.candidates(text)
+                expected = {r: everything[r] for r in topic.rules if r in everything}
+                assert alone.candidates(text) == expected, (topic.id, assigned.slug)
+                compared += bool(expected)
+    assert compared > 200
+
+
 def test_wildcards_and_words_written_as_one_are_found_through_the_index() -> None:
     from sitegen.assign import PaperText, RuleIndex, score_rule
 

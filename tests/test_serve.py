@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import http.client
+import os
 import socket
 import struct
 import threading
@@ -13,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.serve import EVENTS_PATH, PreviewServer, start_server, watch_and_rebuild
+from sitegen import background
+from sitegen.serve import EVENTS_PATH, PreviewServer, PreviewSite, start_server, watch_and_rebuild
 
 
 @pytest.fixture
@@ -184,3 +186,34 @@ def test_serving_beyond_this_machine_needs_asking_and_warns(make_project, runner
     exposed = runner.invoke(main, ["serve", "--host", "0.0.0.0"])
     assert calls[-1] == "0.0.0.0"
     assert "warning: serving on 0.0.0.0: other machines on your network can see" in exposed.output
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the builder process is forked")
+def test_rebuilds_run_in_a_builder_process_that_outlives_failed_builds(make_project, monkeypatch) -> None:
+    """The preview builds in a child forked before the server's threads start (so a build can
+    fork its own helpers); errors come back as messages and the next build still works."""
+    monkeypatch.setattr(background, "_can_fork", lambda: True)  # this test process runs threads
+    project = make_project()
+    site = PreviewSite(project / "site.yaml", "http://127.0.0.1:9/")
+    try:
+        assert site.builder is not None and site.builder.pid not in (0, os.getpid())
+        pid = site.builder.pid
+        assert site.rebuild() is None
+        assert "Test survey" in (site.output / "index.html").read_text()
+        taxonomy = project / "content" / "taxonomy.yaml"
+        good = taxonomy.read_text()
+        taxonomy.write_text("topics: [\n")
+        error = site.rebuild()
+        assert error and "YAML syntax error" in error and "taxonomy.yaml" in error
+        assert "Test survey" in (site.output / "index.html").read_text()  # the last good build
+        taxonomy.write_text(good)
+        (project / "site.yaml").write_text(
+            "title: Renamed survey\ndescription: A small survey.\nbase_url: /\n"
+        )
+        assert site.rebuild() is None
+        assert "Renamed survey" in (site.output / "index.html").read_text()
+        assert site.builder.pid == pid  # the same child all along
+    finally:
+        site.cleanup()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # stopped and reaped: nothing left running

@@ -10,10 +10,11 @@ score and then by the editors' precedence (`before`); within each, the subtopics
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import cache
@@ -79,6 +80,7 @@ class RuleIndex:
         self.by_word: dict[str, list[tuple[Rule, Phrase]]] = {}
         self.by_prefix: dict[str, list[tuple[Rule, Phrase, str]]] = {}
         self.short_prefixes: list[tuple[Rule, Phrase, str]] = []
+        self.prefix_count = 0
         for rule in rules:
             self.rules.add(rule)
             compiled = _compile_rule(rule)
@@ -92,17 +94,37 @@ class RuleIndex:
                 self._add_prefix(rule, phrase, phrase.joined)  # …or all written as one, any ending
 
     def _add_prefix(self, rule: Rule, phrase: Phrase, prefix: str) -> None:
+        self.prefix_count += 1
         if len(prefix) < PREFIX_KEY:
             self.short_prefixes.append((rule, phrase, prefix))
         else:
             self.by_prefix.setdefault(prefix[:PREFIX_KEY], []).append((rule, phrase, prefix))
 
+    def all_prefixes(self) -> Iterator[tuple[Rule, Phrase, str]]:
+        yield from self.short_prefixes
+        for entries in self.by_prefix.values():
+            yield from entries
+
     def candidates(self, text: TextIndex) -> Candidates:
         """rule → the phrases of it that may occur in the text (verified later by `find`)."""
         found: Candidates = {}
-        for token in text.words:
-            for rule, phrase in self.by_word.get(token, ()):
+        # The text's words against the index's, whichever are fewer: a whole taxonomy's words
+        # outnumber an abstract's, the rules of one topic re-scored after an edit do not.
+        if len(self.by_word) < len(text.words):
+            shared: Iterable[str] = [word for word in self.by_word if word in text.words]
+        else:
+            shared = [token for token in text.words if token in self.by_word]
+        for token in shared:
+            for rule, phrase in self.by_word[token]:
                 found.setdefault(rule, set()).add(phrase)
+        if self.prefix_count < len(text.words):
+            vocabulary = text.vocabulary  # sorted: the words a prefix starts are found by bisection
+            for rule, phrase, prefix in self.all_prefixes():
+                i = bisect.bisect_left(vocabulary, prefix)
+                if i < len(vocabulary) and vocabulary[i].startswith(prefix):
+                    found.setdefault(rule, set()).add(phrase)
+            return found
+        for token in text.words:
             for rule, phrase, prefix in self.by_prefix.get(token[:PREFIX_KEY], ()):
                 if token.startswith(prefix):
                     found.setdefault(rule, set()).add(phrase)

@@ -166,5 +166,10 @@ class _Claims:
             yield from range(start, min(start + self.chunk, self.total))
 
 
+def can_fork() -> bool:
+    """Whether forking is possible, safe (no other thread runs) and worth it (a second core)."""
+    return _can_fork()
+
+
 def _can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1 and len(os.sched_getaffinity(0)) > 1
