@@ -154,6 +154,15 @@ class PaperText:
             text.abstract_candidates = index.candidates(text.abstract)
         return text
 
+    def may_match(self, rule: Rule) -> bool:
+        """False when the rule index says none of the rule's phrases occurs (most rules, most
+        papers): then the rule need not be scored at all."""
+        if rule.pattern is not None or rule.if_kind is not None or self.index is None:
+            return True
+        if rule not in self.index.rules:
+            return True
+        return rule in (self.title_candidates or {}) or rule in (self.abstract_candidates or {})
+
     def phrases(self, rule: Rule, field: str) -> AbstractSet[Phrase] | None:
         """The rule's phrases that may occur in a field; None means "test them all"."""
         if self.index is None or rule not in self.index.rules:
@@ -266,7 +275,7 @@ def score_topic(topic: Topic, text: PaperText, similarity: Similarity | None = N
         found = text.title.find(compile_phrase(phrase)) or text.abstract.find(compile_phrase(phrase))
         if found:
             return TopicScore(topic.id, 0.0, (), excluded_by=found[0])
-    matches = [m for rule in topic.rules for m in score_rule(rule, text)]
+    matches = [m for rule in topic.rules if text.may_match(rule) for m in score_rule(rule, text)]
     similar = similarity.match(text.slug, topic.id) if similarity else None
     if similar:
         matches.append(similar)

@@ -18,7 +18,7 @@ from functools import cache
 _WORD = re.compile(r"\w+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one instance per distinct phrase (`compile_phrase`): compared by identity
 class Phrase:
     words: tuple[str, ...]
     wildcard: bool
@@ -27,9 +27,15 @@ class Phrase:
 
 @cache
 def compile_phrase(phrase: str) -> Phrase:
+    """The phrase's words; spellings of the same words ("fine-tuning", "fine tuning") give the
+    same instance, so sets of phrases drop such repeats and hash fast."""
     text = phrase.strip()
-    words = tuple(_WORD.findall(text.lower()))
-    return Phrase(words, text.endswith("*"), "".join(words))
+    return _phrase(tuple(_WORD.findall(text.lower())), text.endswith("*"))
+
+
+@cache
+def _phrase(words: tuple[str, ...], wildcard: bool) -> Phrase:
+    return Phrase(words, wildcard, "".join(words))
 
 
 class TextIndex:
