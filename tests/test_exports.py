@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from sitegen.bibtex import bibtex_entry, latex_escape
-from sitegen.exports import papers_csv
+from sitegen.exports import PaperRecords, papers_csv
 from sitegen.models import AssignedPaper, Paper, SourceRef
 from sitegen.urls import Urls
 
@@ -35,7 +35,7 @@ def test_papers_csv_has_every_paper_of_papers_json(default_site: Path, papers: l
 
 def test_csv_cells_cannot_run_as_spreadsheet_formulas() -> None:
     paper = assigned_paper(title='=HYPERLINK("http://evil","x")', abstract="@SUM(A1)")
-    row = next(csv.DictReader(io.StringIO(papers_csv([paper], Urls("/")).decode("utf-8"))))
+    row = next(csv.DictReader(io.StringIO(papers_csv([paper], PaperRecords(Urls("/"))).decode("utf-8"))))
     assert row["title"] == '\'=HYPERLINK("http://evil","x")' and row["abstract"] == "'@SUM(A1)"
 
 

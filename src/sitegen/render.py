@@ -20,7 +20,7 @@ from .background import split_map
 from .bibtex import bibtex_entry, bibtex_file
 from .charts import YearCounts, topic_year_grid, year_bars, year_span
 from .errors import SitegenError
-from .exports import atom_feed, dump_json, papers_csv, papers_json, sitemap_xml, topic_json
+from .exports import PaperRecords, atom_feed, dump_json, papers_csv, papers_json, sitemap_xml, topic_json
 from .models import KINDS, AssignedPaper, Site, Topic
 from .output import Staging
 from .search import search_documents
@@ -103,6 +103,7 @@ class Renderer:
         self.branch_ids = {t.id: frozenset(b.id for b in t.branch()) for t in by_id.values()}
         self.branch_links = {tid: {urls.topic(i) for i in ids} for tid, ids in self.branch_ids.items()}
         self.macro_cache: dict[tuple[Any, ...], Markup] = {}
+        self.records = PaperRecords(urls)  # for the data files
         self.topic_links = {urls.topic(tid) for tid in by_id}
         self.nav_cache: dict[tuple[str | None, frozenset[str]], Markup] = {}
         self.env.globals["topic_nav"] = self.topic_nav
@@ -319,7 +320,7 @@ def _add_home_and_topics(r: Renderer, site: Site, urls: Urls, config: dict[str, 
                 data_file=urls.path(_topic_json_file(node.topic.id)),
                 current_topics={node.topic.id},
             )
-        r.add(_topic_json_file(node.topic.id), topic_json(node.topic, papers, urls))
+        r.add(_topic_json_file(node.topic.id), topic_json(node.topic, papers, r.records))
 
 
 def _add_data_files(r: Renderer, site: Site, urls: Urls, config: dict[str, Any]) -> None:
@@ -327,8 +328,8 @@ def _add_data_files(r: Renderer, site: Site, urls: Urls, config: dict[str, Any])
     papers = site.published
     if config["search_engine"] == "lunr":
         r.add("search-docs.json", dump_json(search_documents(papers, urls.paper)))
-    r.add("papers.json", papers_json(site.papers, urls))
-    r.add("papers.csv", papers_csv(site.papers, urls))
+    r.add("papers.json", papers_json(site.papers, r.records))
+    r.add("papers.csv", papers_csv(site.papers, r.records))
     r.add("papers.bib", bibtex_file(papers, urls))
     r.add("feed.xml", atom_feed(papers, urls, site.title, site.description, config["author"]))
 
