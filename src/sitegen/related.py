@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable, Mapping
 
+from .background import split_map
 from .similarity import Vector, normalise
 
 RELATED_COUNT = 5
@@ -39,16 +40,18 @@ def related_papers(
     for term, papers in postings.items():
         if len(papers) > PAPERS_PER_TERM:
             postings[term] = heapq.nsmallest(PAPERS_PER_TERM, papers, key=lambda p: (-p[0], p[1]))
-    related: dict[str, tuple[str, ...]] = {}
-    for slug, terms in strongest.items():
+
+    def neighbours(slug: str) -> tuple[str, ...]:
         scores: dict[str, float] = {}
-        for term, weight in terms:
+        for term, weight in strongest[slug]:
             for other_weight, other in postings[term]:
                 if other != slug:
                     scores[other] = scores.get(other, 0.0) + weight * other_weight
         best = heapq.nsmallest(count, ((-s, other) for other, s in scores.items() if s >= MIN_SIMILARITY))
-        related[slug] = tuple(other for _, other in best)
-    return related
+        return tuple(other for _, other in best)
+
+    # Each paper's neighbours apart from the others': shared with a second process.
+    return dict(zip(strongest, split_map(neighbours, list(strongest)), strict=True))
 
 
 def _shared_terms(vectors: Mapping[str, Vector], slugs: list[str]) -> set[str]:
