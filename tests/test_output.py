@@ -21,6 +21,7 @@ from sitegen.output import (
     publish,
     recover_interrupted,
     scratch_beside,
+    scratch_in_memory,
     spare_of,
 )
 
@@ -304,3 +305,33 @@ def test_a_folder_moved_in_deep_keeps_the_folders_above_it(tmp_path: Path) -> No
             (bundle / "index.js").write_text(f"v{attempt}")
             publish({"index.html": b"home"}, public, {"search/engine/bundle": bundle})
         assert (public / "search" / "engine" / "bundle" / "index.js").read_text() == f"v{attempt}"
+
+
+def test_records_scratch_is_in_memory_when_possible_and_never_lingers(tmp_path: Path, monkeypatch) -> None:
+    memory = tmp_path / "shm"  # stands in for /dev/shm
+    memory.mkdir()
+    monkeypatch.setattr(output, "MEMORY_DISK", memory)
+    dead = 1
+    while True:  # a process id nobody uses: what a killed build's folder carries
+        dead += 1
+        try:
+            os.kill(dead, 0)
+        except ProcessLookupError:
+            break
+        except OSError:
+            continue
+    left = memory / f"sitegen-scratch-{dead}-abc"
+    (left / "pagefind").mkdir(parents=True)
+    others = memory / "someone-else"
+    others.mkdir()
+    with scratch_in_memory(tmp_path / "fallback") as folder:
+        assert folder.parent == memory and folder.is_dir()
+        (folder / "0.html").write_text("record")
+        assert not left.exists() and others.is_dir()  # a dead build's folder goes, nothing else
+    assert not folder.exists()
+
+    monkeypatch.setattr(output, "MEMORY_DISK", tmp_path / "missing")
+    (tmp_path / "fallback").mkdir()
+    with scratch_in_memory(tmp_path / "fallback") as folder:
+        assert folder.parent == tmp_path / "fallback"
+    assert not folder.exists()

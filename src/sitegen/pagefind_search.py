@@ -58,10 +58,16 @@ def bundle_folders(papers: int, shard: int) -> list[str]:
 
 
 def make_pagefind_bundles(
-    papers: Sequence[AssignedPaper], paper_url: Callable[[str], str], language: str, scratch: Path, shard: int
+    papers: Sequence[AssignedPaper],
+    paper_url: Callable[[str], str],
+    language: str,
+    scratch: Path,
+    shard: int,
+    records: Path | None = None,
 ) -> dict[str, Path]:
     """Write the survey's Pagefind bundles into `scratch`; return them by site folder, for the
-    output step to move into the site (thousands of small files, never read back).
+    output step to move into the site (thousands of small files, never read back). The records
+    Pagefind reads are written into `records` (default: inside `scratch`).
 
     Pagefind holds everything it indexes in memory (~1.2 GB per 10,000 papers), so a large survey
     is indexed `shard` papers at a time, newest first: the search page searches every index and
@@ -73,23 +79,32 @@ def make_pagefind_bundles(
     size = shard if len(folders) > 1 else max(len(ordered), 1)
     return {
         folder: make_pagefind_bundle(
-            ordered[n * size : (n + 1) * size], paper_url, language, scratch / folder
+            ordered[n * size : (n + 1) * size],
+            paper_url,
+            language,
+            scratch / folder,
+            records / folder if records else None,
         )
         for n, folder in enumerate(folders)
     }
 
 
 def make_pagefind_bundle(
-    papers: Sequence[AssignedPaper], paper_url: Callable[[str], str], language: str, scratch: Path
+    papers: Sequence[AssignedPaper],
+    paper_url: Callable[[str], str],
+    language: str,
+    scratch: Path,
+    records: Path | None = None,
 ) -> Path:
-    """Write one Pagefind bundle for the papers into `scratch`; return its folder.
+    """Write one Pagefind bundle for the papers into `scratch` (its records into `records`,
+    default: inside `scratch`); return the bundle's folder.
 
     The records are written as files, indexed with one `add_directory` and the bundle written to
     disk: the Python API reads one answer per 0.1 s (10,000 records added one by one would take
     17 minutes) and cannot read an answer over 2 MB (`get_files` hangs past a few hundred
     papers). Each record carries its paper's link as meta.
     """
-    records, bundle = scratch / "records", scratch / FOLDER
+    records, bundle = records or scratch / "records", scratch / FOLDER
     for leftover in (records, bundle):  # a failed attempt in a child process is redone here
         shutil.rmtree(leftover, ignore_errors=True)
     try:

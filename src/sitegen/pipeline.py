@@ -22,7 +22,7 @@ from .dedupe import merge_duplicates
 from .errors import Diagnostics, Problem, SitegenError
 from .models import AssignedPaper, Paper, Site, Taxonomy
 from .names import PaperNames
-from .output import Staging, check_output_dir, scratch_beside
+from .output import Staging, check_output_dir, scratch_beside, scratch_in_memory
 from .overrides import Overrides, apply_overrides, load_overrides, published_papers
 from .pagefind_search import bundle_folders, make_pagefind_bundles
 from .pages import load_pages, render_markdown
@@ -250,6 +250,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
         pagefind_job = None
         if engine == "pagefind":
             scratch = cleanup.enter_context(scratch_beside(config.output_dir))
+            records = cleanup.enter_context(scratch_in_memory(scratch))
             paper_url = Urls(config.base_url).paper
             make = functools.partial(
                 make_pagefind_bundles,
@@ -258,6 +259,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
                 config.language,
                 scratch,
                 config.search.pagefind_shard,
+                records,
             )
             pagefind_job = in_background(make, cleanup)
         staging = cleanup.enter_context(Staging(config.output_dir))
