@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 
@@ -163,6 +164,22 @@ def test_split_map_shares_the_items_while_the_parent_does_other_work_first(forki
     done = background.split_map(slow, list(range(300)), first=first)
     assert [x for x, _ in done] == list(range(300)) and calls == ["first"]
     assert 0 < sum(1 for _, pid in done if pid == parent) < 300  # both processes took items
+
+
+@needs_fork
+def test_a_worker_runs_in_its_child_until_stopped_and_falls_back_when_the_child_is_gone(forking) -> None:
+    worker = background.Worker.start(os.getpid)
+    try:
+        child = worker.run()
+        assert child != os.getpid() and worker.run() == child  # one child, asked twice
+        os.kill(child, signal.SIGKILL)
+        assert worker.run() == os.getpid()  # gone: the work is done here
+    finally:
+        worker.stop()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child, os.WNOHANG)  # reaped
+    with pytest.raises(background.WorkerStopped):
+        worker.run()
 
 
 @needs_fork

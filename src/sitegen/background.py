@@ -17,7 +17,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import Generic, TypeVar
+from typing import BinaryIO, Generic, TypeVar
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -164,6 +164,84 @@ class _Claims:
             if start >= self.total:
                 return
             yield from range(start, min(start + self.chunk, self.total))
+
+
+class Worker(Generic[T]):
+    """A forked child that runs `work` each time it is asked (`run`) and hands back the value —
+    a long-lived `in_background`: `sitegen serve` builds in one, forked before its server's
+    threads start, so its builds may fork in turn and pay no start-up.
+
+    A child that fails or is gone is replaced by running `work` here, as `Pending.result` does."""
+
+    def __init__(self, pid: int, ask: BinaryIO, answers: BinaryIO, work: Callable[[], T]) -> None:
+        self.pid = pid
+        self.ask = ask
+        self.answers = answers
+        self.work = work
+        self.lock = threading.Lock()  # one run at a time, whichever thread asks
+        self.stopped = False
+
+    @classmethod
+    def start(cls, work: Callable[[], T]) -> Worker[T]:
+        ask_read, ask_write = os.pipe()
+        answer_read, answer_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: one run per byte asked, until the pipe closes
+            os.close(ask_write)
+            os.close(answer_read)
+            status = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which stops this:
+                signal.signal(signal.SIGTERM, _leave)  # through the work's cleanup, its children too
+                with (
+                    os.fdopen(ask_read, "rb", buffering=0) as asked,
+                    os.fdopen(answer_write, "wb") as answers,
+                ):
+                    while asked.read(1):
+                        pickle.dump(work(), answers, protocol=5)
+                        answers.flush()
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(ask_read)
+        os.close(answer_write)
+        return cls(pid, os.fdopen(ask_write, "wb"), os.fdopen(answer_read, "rb"), work)
+
+    def run(self) -> T:
+        with self.lock:
+            if self.stopped:
+                raise WorkerStopped("asked to run after stop()")
+            if self.pid:
+                try:
+                    self.ask.write(b"r")
+                    self.ask.flush()
+                    return pickle.load(self.answers)  # type: ignore[no-any-return]  # our own child's
+                except (OSError, EOFError, pickle.UnpicklingError):
+                    self._reap()  # the child is gone: work here from now on
+            return self.work()
+
+    def stop(self) -> None:
+        self.stopped = True
+        with contextlib.suppress(OSError):
+            self.ask.close()  # the child reads the end of its requests and leaves…
+        if self.pid:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGTERM)  # …or is stopped mid-run
+            self._reap()
+        self.answers.close()
+
+    def _reap(self) -> None:
+        with contextlib.suppress(OSError):
+            os.waitpid(self.pid, 0)
+        self.pid = 0
+
+
+class WorkerStopped(RuntimeError):
+    """`Worker.run` after `Worker.stop` (another thread stopped it meanwhile)."""
+
+
+def _leave(signum: int, frame: object) -> None:
+    raise SystemExit(1)
 
 
 def can_fork() -> bool:

@@ -10,22 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import http.server
-import os
-import pickle
 import shutil
-import signal
 import tempfile
 import threading
 import traceback
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import click
 import watchfiles
 
-from . import background
+from .background import Worker, WorkerStopped, can_fork
 from .config import SiteConfig, load_config
 from .errors import SitegenError
 from .pipeline import build
@@ -79,7 +75,7 @@ class PreviewState:
 class PreviewSite:
     """Builds the survey into a scratch folder with a base URL that fits the preview server.
 
-    Builds run in a `Builder` process forked before the server starts its threads, so a rebuild
+    Builds run in a `Worker` process forked before the server starts its threads, so a rebuild
     can use a second core as `sitegen build` does (forking is unsafe once threads run) and pays
     no start-up or imports; where forking is not possible, builds run in this process."""
 
@@ -89,7 +85,7 @@ class PreviewSite:
         self.scratch = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
         self.output = self.scratch / "site"
         self.state = PreviewState()
-        self.builder = Builder.start(self.build_once) if background.can_fork() else None
+        self.builder = Worker.start(self.build_once) if can_fork() else None
 
     def config(self) -> SiteConfig:
         config = load_config(self.config_path)
@@ -101,11 +97,16 @@ class PreviewSite:
             report = build(self.config())
         except SitegenError as exc:
             return str(exc), ""
+        except Exception:  # a bug in sitegen: shown in the browser instead of ending the preview
+            return f"sitegen failed unexpectedly:\n{traceback.format_exc()}", ""
         return None, report.summary()
 
     def rebuild(self) -> str | None:
         """Build once; return the error message, or None when the build succeeded."""
-        message, summary = self.builder.build() if self.builder else self.build_once()
+        try:
+            message, summary = self.builder.run() if self.builder else self.build_once()
+        except WorkerStopped:
+            return None  # the preview is shutting down: no build, nothing to say
         if message is not None:
             click.secho(f"Rebuild failed (still serving the last good build):\n{message}", fg="red", err=True)
         else:
@@ -121,88 +122,6 @@ class PreviewSite:
         if self.builder:
             self.builder.stop()
         shutil.rmtree(self.scratch, ignore_errors=True)
-
-
-class Builder:
-    """A child process that runs `build_once` each time it is asked, with everything imported.
-
-    Asked through one pipe, it answers through another (pickled, from our own child). A child
-    that dies answers with the error it met, or — gone — is replaced by building in this process."""
-
-    def __init__(self, pid: int, ask: BinaryIO, answers: BinaryIO, build_once: Callable[[], Answer]) -> None:
-        self.pid = pid
-        self.ask = ask
-        self.answers = answers
-        self.build_once = build_once
-        self.lock = threading.Lock()  # one build at a time, whichever thread asks
-        self.stopped = False
-
-    @classmethod
-    def start(cls, build_once: Callable[[], Answer]) -> Builder:
-        ask_read, ask_write = os.pipe()
-        answer_read, answer_write = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(ask_write)
-            os.close(answer_read)
-            status = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops this:
-                signal.signal(signal.SIGTERM, _leave)  # through the build's cleanup, its children too
-                _answer_builds(build_once, ask_read, answer_write)
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(ask_read)
-        os.close(answer_write)
-        return cls(pid, os.fdopen(ask_write, "wb"), os.fdopen(answer_read, "rb"), build_once)
-
-    def build(self) -> Answer:
-        with self.lock:
-            if self.stopped:
-                return "the preview is stopping", ""
-            if self.pid:
-                try:
-                    self.ask.write(b"b")
-                    self.ask.flush()
-                    return pickle.load(self.answers)
-                except (OSError, EOFError, pickle.UnpicklingError):
-                    self._forget()  # the child is gone: build here from now on
-            return self.build_once()
-
-    def stop(self) -> None:
-        self.stopped = True  # a build asked from another thread meanwhile is not started here
-        with contextlib.suppress(OSError):
-            self.ask.close()  # the child reads the end of its requests and leaves
-        if self.pid:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGTERM)  # or is stopped mid-build
-            self._forget()
-        self.answers.close()
-
-    def _forget(self) -> None:
-        with contextlib.suppress(OSError):
-            os.waitpid(self.pid, 0)
-        self.pid = 0
-
-
-Answer = tuple[str | None, str]
-
-
-def _leave(signum: int, frame: object) -> None:
-    raise SystemExit(1)
-
-
-def _answer_builds(build_once: Callable[[], Answer], ask_fd: int, answer_fd: int) -> None:
-    """The builder child's loop: one build per byte asked, until the pipe closes."""
-    with os.fdopen(ask_fd, "rb", buffering=0) as asked, os.fdopen(answer_fd, "wb") as answers:
-        while asked.read(1):
-            try:
-                answer = build_once()
-            except Exception:  # a bug in sitegen: shown in the browser instead of ending the preview
-                answer = (f"sitegen failed unexpectedly:\n{traceback.format_exc()}", "")
-            pickle.dump(answer, answers)
-            answers.flush()
 
 
 class PreviewServer(http.server.ThreadingHTTPServer):
