@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 
-def run(command: list[str], cwd: Path) -> tuple[float, float]:
+def run(command: list[str], cwd: Path, extra_env: dict[str, str] | None = None) -> tuple[float, float]:
     """Wall-clock seconds and peak resident memory (MB) of one process and the children it waited for.
 
     Python may keep compiled modules (`__pycache__`), as it does on an editor's machine: some
     environments (this one) set PYTHONDONTWRITEBYTECODE, which would recompile sitegen on every run.
     """
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | (extra_env or {})
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(process.pid, 0)
