@@ -330,8 +330,10 @@ def test_records_scratch_is_in_memory_when_possible_and_never_lingers(tmp_path: 
         assert not left.exists() and others.is_dir()  # a dead build's folder goes, nothing else
     assert not folder.exists()
 
-    monkeypatch.setattr(output, "MEMORY_DISK", tmp_path / "missing")
     (tmp_path / "fallback").mkdir()
-    with scratch_in_memory(tmp_path / "fallback") as folder:
-        assert folder.parent == tmp_path / "fallback"
-    assert not folder.exists()
+    for too_small in (tmp_path / "missing", memory):  # no such place, or too little room in it
+        monkeypatch.setattr(output, "MEMORY_DISK", too_small)
+        monkeypatch.setattr(output, "MEMORY_NEEDED", 0 if too_small.name == "missing" else 2**62)
+        with scratch_in_memory(tmp_path / "fallback") as folder:
+            assert folder.parent == tmp_path / "fallback"
+        assert not folder.exists()
