@@ -208,3 +208,23 @@ def test_kept_scores_serve_a_higher_threshold_but_not_a_lower_one(make_project, 
         shutil.rmtree(project / ".sitegen-cache")
         cold, _ = build_project(project)
         assert cached == cold, threshold
+
+
+def test_an_entry_is_read_once_per_process_until_its_file_is_replaced(tmp_path: Path, monkeypatch) -> None:
+    """The preview's builder builds again and again: it reads each kept result once, but reads
+    it again when another build (a `sitegen build` beside the preview) replaced the file."""
+    import pickle
+
+    cache = cache_module.BuildCache(tmp_path / "cache")
+    cache.keep("entry", ["inputs"], {"value": 1})
+    reads = []
+    real_loads = pickle.loads
+    monkeypatch.setattr(cache_module.pickle, "loads", lambda data: reads.append(1) or real_loads(data))
+    assert cache.load("entry", ["inputs"]) == {"value": 1} and reads == []  # kept here: not read back
+    (path,) = (tmp_path / "cache").glob("entry-*.pickle")
+    replacement = tmp_path / "replacement"
+    replacement.write_bytes(pickle.dumps({"value": 2}))
+    replacement.replace(path)  # as `keep` in another process does
+    assert cache.load("entry", ["inputs"]) == {"value": 2} and reads == [1]
+    assert cache.load("entry", ["inputs"]) == {"value": 2} and reads == [1]  # once
+    assert cache.load("entry", ["other inputs"]) is None

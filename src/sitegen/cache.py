@@ -64,7 +64,13 @@ class BuildCache:
         if path is None:
             return None
         try:
-            value = pickle.loads(path.read_bytes())
+            stamp = _stamp(path)
+            known = _LOADED.get(path)
+            if known is not None and known[0] == stamp:
+                value = known[1]
+            else:
+                value = pickle.loads(path.read_bytes())
+                _LOADED[path] = (stamp, value)
         except Exception:  # missing, damaged or from another Python: make it again
             return None
         if name not in self.hits:
@@ -73,8 +79,9 @@ class BuildCache:
 
     def keep(self, name: str, inputs: Any, value: Any, slot: str = "") -> None:
         path = self._path(name, inputs, ".pickle", slot)
-        if path is not None:
-            self._store(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        if path is not None and self._store(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)):
+            with contextlib.suppress(OSError):
+                _LOADED[path] = (_stamp(path), value)
 
     def _path(self, name: str, inputs: Any, suffix: str, slot: str = "") -> Path | None:
         if self.folder is None:
@@ -83,10 +90,10 @@ class BuildCache:
         place = f"{name}-{hashlib.sha256(slot.encode()).hexdigest()[:12]}" if slot else name
         return self.folder / f"{place}-{key[:40]}{suffix}"
 
-    def _store(self, path: Path | None, data: bytes) -> None:
+    def _store(self, path: Path | None, data: bytes) -> bool:
         """Keep `data` at `path`, replacing the entry kept before for the same name and slot."""
         if path is None:
-            return
+            return False
         place = path.name[: -len(path.suffix)].rsplit("-", 1)[0]
         try:
             self.folder.mkdir(exist_ok=True)  # type: ignore[union-attr]
@@ -96,11 +103,25 @@ class BuildCache:
                 out.write(data)
             os.replace(temp, path)
         except OSError:
-            return  # a read-only or full disk only costs the next build some time
+            return False  # a read-only or full disk only costs the next build some time
         for old in path.parent.glob(f"{place}-{'?' * 40}{path.suffix}"):
             if old != path:
+                _LOADED.pop(old, None)
                 with contextlib.suppress(OSError):
                     old.unlink()
+        return True
+
+
+# Entries already read or written by this process, with their file's stamp: the preview's builder
+# (a process that builds again and again) then reads each entry once, not on every rebuild.
+# Values are never changed by the stages that load them.
+_LOADED: dict[Path, tuple[tuple[int, int, int], Any]] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    """What tells a rewritten file from the one read before (it is replaced, never edited)."""
+    stat = path.stat()
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 def content_digest(inputs: Any) -> str:
