@@ -21,7 +21,7 @@ needs_fork = pytest.mark.skipif(
 def forking(monkeypatch) -> None:
     """Fork even though the test session runs threads (its web servers): these tests are about
     the child's work and hand-over, which threads in the parent do not touch."""
-    monkeypatch.setattr(background, "_can_fork", lambda: True)
+    monkeypatch.setattr(background, "can_fork", lambda: True)
 
 
 @needs_fork
@@ -106,7 +106,7 @@ def test_ctrl_c_while_forking_leaves_no_child_running(tmp_path, forking, monkeyp
 
 
 def test_without_a_second_core_the_work_runs_on_demand(monkeypatch) -> None:
-    monkeypatch.setattr(background, "_can_fork", lambda: False)
+    monkeypatch.setattr(background, "can_fork", lambda: False)
     calls = []
     pending = in_background(lambda: calls.append(1) or b"made here")
     assert calls == [] and pending.pid is None
@@ -131,7 +131,7 @@ def test_the_default_survey_builds_the_same_with_or_without_a_second_core(
     )
     config = load_config(ROOT / "site.yaml")
     build(config.with_overrides(output_dir=tmp_path / "two"))
-    monkeypatch.setattr(background, "_can_fork", lambda: False)
+    monkeypatch.setattr(background, "can_fork", lambda: False)
     build(config.with_overrides(output_dir=tmp_path / "one"))
     assert snapshot(tmp_path / "two") == snapshot(tmp_path / "one")
 

@@ -127,7 +127,7 @@ def scored_topics(monkeypatch) -> Counter[str]:
         return real(topic, text, similarity)
 
     monkeypatch.setattr(assign_module, "score_topic", counting)
-    monkeypatch.setattr("sitegen.background._can_fork", lambda: False)  # count in this process
+    monkeypatch.setattr("sitegen.background.can_fork", lambda: False)  # count in this process
     return counted
 
 

@@ -192,7 +192,7 @@ def test_serving_beyond_this_machine_needs_asking_and_warns(make_project, runner
 def test_rebuilds_run_in_a_builder_process_that_outlives_failed_builds(make_project, monkeypatch) -> None:
     """The preview builds in a child forked before the server's threads start (so a build can
     fork its own helpers); errors come back as messages and the next build still works."""
-    monkeypatch.setattr(background, "_can_fork", lambda: True)  # this test process runs threads
+    monkeypatch.setattr(background, "can_fork", lambda: True)  # this test process runs threads
     project = make_project()
     site = PreviewSite(project / "site.yaml", "http://127.0.0.1:9/")
     try:

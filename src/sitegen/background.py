@@ -70,7 +70,7 @@ def in_background(
     child failed. With `cleanup`, the child is stopped when that stack closes — registered before
     Ctrl-C or `kill` can interrupt, so no child is ever left running (one writing into the staging
     folder would outlive its removal)."""
-    if not _can_fork():
+    if not can_fork():
         return Pending(work)
     read_fd, write_fd = os.pipe()
     signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)  # until the child is known to `cleanup`
@@ -121,7 +121,7 @@ def split_map(
 
     Worth it only for a few hundred items or more: the child's results come back pickled. If the
     child fails, the items it took are done here, so a real error is raised with its traceback."""
-    if len(items) < minimum or not _can_fork():
+    if len(items) < minimum or not can_fork():
         if first is not None:
             first()
         return [function(x) for x in items]
@@ -246,8 +246,4 @@ def _leave(signum: int, frame: object) -> None:
 
 def can_fork() -> bool:
     """Whether forking is possible, safe (no other thread runs) and worth it (a second core)."""
-    return _can_fork()
-
-
-def _can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1 and len(os.sched_getaffinity(0)) > 1

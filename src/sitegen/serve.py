@@ -21,7 +21,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import click
 import watchfiles
 
-from .background import Worker, WorkerStopped, can_fork
+from . import background
+from .background import Worker, WorkerStopped
 from .config import SiteConfig, load_config
 from .errors import SitegenError
 from .pipeline import build
@@ -85,7 +86,7 @@ class PreviewSite:
         self.scratch = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
         self.output = self.scratch / "site"
         self.state = PreviewState()
-        self.builder = Worker.start(self.build_once) if can_fork() else None
+        self.builder = Worker.start(self.build_once) if background.can_fork() else None
 
     def config(self) -> SiteConfig:
         config = load_config(self.config_path)
