@@ -157,11 +157,9 @@ class PaperText:
     def may_match(self, rule: Rule) -> bool:
         """False when the rule index says none of the rule's phrases occurs (most rules, most
         papers): then the rule need not be scored at all."""
-        if rule.pattern is not None or rule.if_kind is not None or self.index is None:
+        if rule.pattern is not None or rule.if_kind is not None:
             return True
-        if rule not in self.index.rules:
-            return True
-        return rule in (self.title_candidates or {}) or rule in (self.abstract_candidates or {})
+        return any(self.phrases(rule, field) is not _NO_PHRASES for field in ("title", "abstract"))
 
     def phrases(self, rule: Rule, field: str) -> AbstractSet[Phrase] | None:
         """The rule's phrases that may occur in a field; None means "test them all"."""
