@@ -215,6 +215,8 @@ def test_an_entry_is_read_once_per_process_until_its_file_is_replaced(tmp_path: 
     it again when another build (a `sitegen build` beside the preview) replaced the file."""
     import pickle
 
+    monkeypatch.setattr(cache_module, "_loaded", None)
+    cache_module.keep_between_builds()  # as the preview does
     cache = cache_module.BuildCache(tmp_path / "cache")
     cache.keep("entry", ["inputs"], {"value": 1})
     reads = []

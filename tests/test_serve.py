@@ -14,8 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import background
+from sitegen import background, cache
 from sitegen.serve import EVENTS_PATH, PreviewServer, PreviewSite, start_server, watch_and_rebuild
+
+
+@pytest.fixture(autouse=True)
+def cache_memory_restored(monkeypatch) -> None:
+    """A preview keeps cache entries in memory for the rest of its process: not past one test."""
+    monkeypatch.setattr(cache, "_loaded", cache._loaded)
 
 
 @pytest.fixture

@@ -64,13 +64,16 @@ class BuildCache:
         if path is None:
             return None
         try:
-            stamp = _stamp(path)
-            known = _LOADED.get(path)
-            if known is not None and known[0] == stamp:
-                value = known[1]
-            else:
+            if _loaded is None:
                 value = pickle.loads(path.read_bytes())
-                _LOADED[path] = (stamp, value)
+            else:
+                stamp = _stamp(path)
+                known = _loaded.get(path)
+                if known is not None and known[0] == stamp:
+                    value = known[1]
+                else:
+                    value = pickle.loads(path.read_bytes())
+                    _loaded[path] = (stamp, value)
         except Exception:  # missing, damaged or from another Python: make it again
             return None
         if name not in self.hits:
@@ -79,9 +82,10 @@ class BuildCache:
 
     def keep(self, name: str, inputs: Any, value: Any, slot: str = "") -> None:
         path = self._path(name, inputs, ".pickle", slot)
-        if path is not None and self._store(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)):
+        stored = path is not None and self._store(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        if stored and _loaded is not None:
             with contextlib.suppress(OSError):
-                _LOADED[path] = (_stamp(path), value)
+                _loaded[path] = (_stamp(path), value)  # type: ignore[index]
 
     def _path(self, name: str, inputs: Any, suffix: str, slot: str = "") -> Path | None:
         if self.folder is None:
@@ -106,16 +110,26 @@ class BuildCache:
             return False  # a read-only or full disk only costs the next build some time
         for old in path.parent.glob(f"{place}-{'?' * 40}{path.suffix}"):
             if old != path:
-                _LOADED.pop(old, None)
+                if _loaded is not None:
+                    _loaded.pop(old, None)
                 with contextlib.suppress(OSError):
                     old.unlink()
         return True
 
 
-# Entries already read or written by this process, with their file's stamp: the preview's builder
-# (a process that builds again and again) then reads each entry once, not on every rebuild.
+# Entries already read or written by this process, with their file's stamp, once
+# `keep_between_builds` was called: the preview's builder (a process that builds again and again)
+# then reads each entry once, not on every rebuild. Off for a one-off `sitegen build`, where it
+# would only hold values (a large survey's scores) in memory after their stage is done with them.
 # Values are never changed by the stages that load them.
-_LOADED: dict[Path, tuple[tuple[int, int, int], Any]] = {}
+_loaded: dict[Path, tuple[tuple[int, int, int], Any]] | None = None
+
+
+def keep_between_builds() -> None:
+    """Keep entries in memory from now on (for a process that builds many times)."""
+    global _loaded
+    if _loaded is None:
+        _loaded = {}
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:

@@ -23,6 +23,7 @@ import watchfiles
 
 from . import background
 from .background import Worker, WorkerStopped
+from .cache import keep_between_builds
 from .config import SiteConfig, load_config
 from .errors import SitegenError
 from .pipeline import build
@@ -86,6 +87,7 @@ class PreviewSite:
         self.scratch = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
         self.output = self.scratch / "site"
         self.state = PreviewState()
+        keep_between_builds()  # each build reads the cache's entries only when they changed
         self.builder = Worker.start(self.build_once) if background.can_fork() else None
 
     def config(self) -> SiteConfig:
