@@ -19,6 +19,7 @@ import functools
 import os
 import secrets
 import shutil
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -219,9 +220,13 @@ class Staging:
         if folder not in self._made:  # one mkdir per folder, not one per file
             _make_folder(self.folder, folder)
             self._made.add(folder)
-        if os.path.isdir(target) and not os.path.islink(target):
+        try:
+            present: os.stat_result | None = os.lstat(target)
+        except OSError:  # not there yet (a new page), as os.path.isdir would say
+            present = None
+        if present is not None and stat.S_ISDIR(present.st_mode):
             shutil.rmtree(target)  # the spare had a folder where this site has a file
-        elif self._from_spare and _holds(target, data):
+        elif present is not None and self._from_spare and _holds(target, present, data):
             self.written.add(relative)  # the spare has it already: reading is far cheaper than writing
             return
         with open(target, "wb") as out:
@@ -253,14 +258,15 @@ class Staging:
             shutil.rmtree(self.folder, ignore_errors=True)  # a first build that failed leaves nothing
 
 
-def _holds(path: str, data: bytes) -> bool:
-    """Whether the file at `path` (a regular file, never a link) holds exactly `data`.
+def _holds(path: str, present: os.stat_result, data: bytes) -> bool:
+    """Whether the file at `path` (`present`: its lstat; a regular file, never a link) holds
+    exactly `data`.
 
     Most pages of a rebuild are the same bytes as in the spare; on the reference disk writing a
     page costs ~0.5 ms, reading and comparing it ~0.03 ms."""
+    if not stat.S_ISREG(present.st_mode) or present.st_size != len(data):
+        return False
     try:
-        if os.lstat(path).st_size != len(data):
-            return False
         with open(path, "rb", buffering=0) as current:
             return current.read() == data
     except OSError:
