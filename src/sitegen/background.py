@@ -73,27 +73,22 @@ def in_background(
     if not can_fork():
         return Pending(work)
     read_fd, write_fd = os.pipe()
-    signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)  # until the child is known to `cleanup`
-    try:
-        pid = os.fork()
-    except BaseException:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
-        raise
-    if pid == 0:  # the child: do the work, hand the bytes over, and leave without cleanup
+
+    def hand_over() -> None:  # the child: do the work, hand the bytes over
         for signum in _STOPPING:
             signal.signal(signum, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
         os.close(read_fd)
-        status = 1
-        try:
-            value = work()
-            with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(
-                    b"B" + value if isinstance(value, bytes) else b"P" + pickle.dumps(value, protocol=5)
-                )
-            status = 0
-        finally:
-            os._exit(status)
+        value = work()
+        with os.fdopen(write_fd, "wb") as pipe:
+            pipe.write(b"B" + value if isinstance(value, bytes) else b"P" + pickle.dumps(value, protocol=5))
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)  # until the child is known to `cleanup`
+    try:
+        pid = _fork(hand_over)
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
+        raise
     os.close(write_fd)
     pending = Pending(fallback or work, pid, read_fd)
     if cleanup is not None:
@@ -185,24 +180,18 @@ class Worker(Generic[T]):
     def start(cls, work: Callable[[], T]) -> Worker[T]:
         ask_read, ask_write = os.pipe()
         answer_read, answer_write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: one run per byte asked, until the pipe closes
+
+        def answer() -> None:  # the child: one run per byte asked, until the pipe closes
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which stops this:
+            signal.signal(signal.SIGTERM, _leave)  # through the work's cleanup, its children too
             os.close(ask_write)
             os.close(answer_read)
-            status = 1
-            try:
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which stops this:
-                signal.signal(signal.SIGTERM, _leave)  # through the work's cleanup, its children too
-                with (
-                    os.fdopen(ask_read, "rb", buffering=0) as asked,
-                    os.fdopen(answer_write, "wb") as answers,
-                ):
-                    while asked.read(1):
-                        pickle.dump(work(), answers, protocol=5)
-                        answers.flush()
-                status = 0
-            finally:
-                os._exit(status)
+            with os.fdopen(ask_read, "rb", buffering=0) as asked, os.fdopen(answer_write, "wb") as answers:
+                while asked.read(1):
+                    pickle.dump(work(), answers, protocol=5)
+                    answers.flush()
+
+        pid = _fork(answer)
         os.close(ask_read)
         os.close(answer_write)
         return cls(pid, os.fdopen(ask_write, "wb"), os.fdopen(answer_read, "rb"), work)
@@ -234,6 +223,20 @@ class Worker(Generic[T]):
         with contextlib.suppress(OSError):
             os.waitpid(self.pid, 0)
         self.pid = 0
+
+
+def _fork(child: Callable[[], None]) -> int:
+    """Fork; the child runs `child` and leaves without the parent's cleanup (exit status 0, or 1
+    on any error — even one raised before its work began, so a child never runs on as the parent)."""
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            child()
+            status = 0
+        finally:
+            os._exit(status)
+    return pid
 
 
 class WorkerStopped(RuntimeError):
