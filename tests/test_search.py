@@ -22,8 +22,9 @@ EDGE_CASES = Paper(
 
 
 def test_terms_made_once_per_word_give_lunr_s_own_index() -> None:
-    """Issue 6: sitegen runs lunr's pipeline once per distinct word, not per occurrence; the index
-    must be exactly the one lunr itself builds, on real listings and on awkward text."""
+    """Issue 6: sitegen runs lunr's pipeline once per distinct word, not per occurrence, and hands
+    lunr's builder finished terms (`_TermBuilder`); the index must be exactly the one lunr itself
+    builds from the raw text, on real listings and on awkward text."""
     source = ROOT / "content" / "sources"
     papers = [
         paper
