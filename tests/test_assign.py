@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
 
 from sitegen.assign import assign_paper
 from sitegen.models import AssignSettings, KindRule, Paper, Rule, SourceRef, Taxonomy, Topic
-from sitegen.textmatch import TextIndex, compile_phrase
+from sitegen.textmatch import TextIndex, compile_pattern, compile_phrase
 
 
 def paper(title: str, abstract: str = "") -> Paper:
@@ -73,6 +75,58 @@ def test_patterns_are_case_sensitive_regular_expressions() -> None:
     topic = Topic(id="r", title="R", description="", rules=(rule(pattern=r"\bRL\b"),))
     assert assign_paper(paper("RL for math"), taxonomy(topic)).topics[0].reason == "“RL” in title (+6)"
     assert assign_paper(paper("rl for math"), taxonomy(topic)).topics == ()
+
+
+def test_case_insensitive_patterns_find_what_python_s_re_finds() -> None:
+    """Issue 6: a `(?i)` pattern runs without the flag on lowercased ASCII text (twice as fast);
+    the matches must be re's own, as written in the text, whatever the pattern and text."""
+    pieces = [
+        "we",
+        "find",
+        "that",
+        r"\b",
+        r"\w+",
+        r"\s",
+        r"\S*",
+        "[sz]",
+        "[^a-c]",
+        "(a|an|the)?",
+        " ",
+        "-",
+        r"\.",
+        "x{1,2}",
+    ]
+    chars = "aAbBcCsSzZxX .-_\n"
+    draw = random.Random(6)
+    texts = ["We FIND that the Analysis, shows; analyse vs ANALYZE.", "Straße ſ K İstanbul we find"]
+    texts += ["".join(draw.choice(chars) for _ in range(draw.randrange(40))) for _ in range(60)]
+    twins = 0
+    for _ in range(300):
+        body = "".join(draw.choice(pieces) for _ in range(draw.randrange(1, 5)))
+        if draw.random() < 0.3:
+            body += "|" + "".join(draw.choice(pieces) for _ in range(draw.randrange(1, 3)))
+        pattern = "(?i)" + body
+        twins += compile_pattern(pattern)[1] is not None
+        for text in texts:
+            expected = [m.group(0) for m in re.finditer(pattern, text)]
+            assert TextIndex(text).pattern_hits(pattern) == expected, (pattern, text)
+    assert twins == 300  # every drawn pattern took the fast path
+
+
+def test_patterns_that_could_see_case_otherwise_are_run_as_written() -> None:
+    assert compile_pattern(r"(?i)\bwe (find|observe)\b [sz]\S+")[1] is not None
+    for pattern in [
+        r"(?i)\\S",
+        r"(?i)\x41",
+        r"(?i)(a)\1",
+        r"(?i)a(?-i:b)",
+        r"(?i)Rl",
+        r"(?i)(?P<n>a)(?P=n)",
+        r"\bRL\b",
+    ]:
+        assert compile_pattern(pattern)[1] is None, pattern
+    assert TextIndex(r"A\S").pattern_hits(r"(?i)\\s") == [r"\S"]
+    assert TextIndex("ab aB").pattern_hits(r"(?i)a(?-i:b)") == ["ab"]
 
 
 def test_subtopics_are_chosen_within_an_assigned_parent_and_never_lift_it() -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import itertools
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
@@ -36,11 +35,6 @@ from .textmatch import Phrase, TextIndex, compile_phrase
 TITLE_FACTOR = 2.0
 REPEAT_BONUS = 0.5  # per extra mention in the abstract…
 MAX_REPEATS = 3  # …counting at most this many mentions
-
-
-@cache
-def pattern_regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
 
 
 @dataclass(frozen=True)
@@ -191,7 +185,7 @@ def _hits(rule: Rule, text: TextIndex, phrases: AbstractSet[Phrase] | None = Non
     for phrase in wildcards:
         hits.extend(text.find(phrase))
     if rule.pattern:
-        hits.extend(m.group(0) for m in pattern_regex(rule.pattern).finditer(text.text))
+        hits.extend(text.pattern_hits(rule.pattern))
     return hits
 
 
