@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sitegen import assign as assign_module
 from sitegen import cache as cache_module
+from sitegen import pages as pages_module
 from sitegen.config import load_config
 from sitegen.pipeline import build
 
@@ -32,7 +33,7 @@ def test_a_taxonomy_edit_reuses_the_index_and_the_output_is_identical(make_proje
     taxonomy = project / "content" / "taxonomy.yaml"
     taxonomy.write_text(taxonomy.read_text().replace("weight: 3", "weight: 4", 1))
     second, reused = build_project(project)
-    assert reused == ("listing", "search-index", "text-statistics", "scores", "related")
+    assert reused == ("listing", "search-index", "text-statistics", "scores", "markdown", "related")
     assert second["search-index.json"] == first["search-index.json"]
     shutil.rmtree(project / ".sitegen-cache")
     cold, reused = build_project(project)
@@ -47,7 +48,7 @@ def test_changed_paper_text_is_never_served_from_the_cache(make_project) -> None
     listing = project / "content" / "sources" / "listing.txt"
     listing.write_text(listing.read_text().replace("LoRA is cheap", "LoRA is quasiperiodic"))
     files, reused = build_project(project)
-    assert reused == ()  # index, text statistics and related papers are all made again
+    assert reused == ("markdown",)  # index, text statistics and related papers are all made again
     assert b"quasiperiod" in files["search-index.json"]
     assert cache_entries(project) != before and len(cache_entries(project)) == 1  # the stale entry is gone
 
@@ -65,6 +66,29 @@ def test_a_new_sitegen_version_or_a_damaged_entry_means_building_afresh(make_pro
     assert reused == ()
 
 
+def test_markdown_is_rendered_again_only_when_its_text_changes(make_project, monkeypatch) -> None:
+    """Issue 6: a rebuild whose topic descriptions, pages and notes are unchanged takes their HTML
+    from the cache (and never imports markdown-it); an edited description is rendered anew."""
+    project = make_project()
+    first, _ = build_project(project)
+    monkeypatch.setattr(pages_module, "_rendered", {})  # as in a new process: only the cache remembers
+    real, rendered = pages_module._markdown(), []
+
+    class Counting:
+        def render(self, text: str) -> str:
+            rendered.append(text)
+            return real.render(text)
+
+    monkeypatch.setattr(pages_module, "_markdown", Counting)
+    second, reused = build_project(project)
+    assert "markdown" in reused and rendered == [] and second == first
+    taxonomy = project / "content" / "taxonomy.yaml"
+    taxonomy.write_text(taxonomy.read_text().replace("RLHF and DPO.", "RLHF and *DPO*."))
+    third, _ = build_project(project)
+    assert rendered == ["RLHF and *DPO*."]
+    assert b"RLHF and <em>DPO</em>." in third["topics/alignment/index.html"]
+
+
 def test_an_override_that_changes_what_is_searched_makes_a_new_index(make_project) -> None:
     """The index holds the published papers with the editors' corrections: an override that
     retitles a paper or takes it off the site must not be served a stale index."""
@@ -75,16 +99,13 @@ def test_an_override_that_changes_what_is_searched_makes_a_new_index(make_projec
     retitled, reused = build_project(project)
     # Assignment and related papers read the listing's own text; the search shows the correction.
     assert (
-        reused == ("listing", "text-statistics", "scores", "related")
+        reused == ("listing", "text-statistics", "scores", "markdown", "related")
         and b"quasiperiod" in retitled["search-index.json"]
     )
     overrides.write_text("papers:\n  - paper: lora-tricks-for-everyone\n    off_topic: true\n")
     removed, reused = build_project(project)
-    assert reused == (
-        "listing",
-        "text-statistics",
-        "scores",
-    )  # the same texts, but other papers to search and relate
+    # the same texts, but other papers to search and relate
+    assert reused == ("listing", "text-statistics", "scores", "markdown")
     assert len(json.loads(removed["search-docs.json"])) == len(json.loads(first["search-docs.json"])) - 1
     assert len(cache_entries(project)) == 1
 

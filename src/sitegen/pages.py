@@ -6,10 +6,13 @@ may only go to http(s), mailto or relative URLs: no `javascript:` and no `data:`
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import os
 import re
+from collections.abc import Mapping
 from pathlib import Path
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from .models import Page
 from .slugs import slugify
@@ -26,18 +29,53 @@ def is_safe_link(url: str) -> bool:
     return scheme is None or scheme.group(1).lower() in _SAFE_SCHEMES
 
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+
+@functools.cache
 def _markdown() -> MarkdownIt:
+    # Imported on first use: ~50 ms that a rebuild whose Markdown is unchanged does not pay.
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "typographer": True})
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.validateLink = is_safe_link  # type: ignore[method-assign]
     return md
 
 
-_MD = _markdown()
+# Markdown → HTML: what this process rendered or an earlier build kept (`reuse_markdown`), and
+# this build's share of it. HTML depends only on the text, sitegen and markdown-it, so a build
+# whose Markdown is unchanged renders none of it and never imports markdown-it.
+_rendered: dict[str, str] = {}
+_this_build: dict[str, str] = {}
 
 
 def render_markdown(text: str) -> str:
-    return _MD.render(text)
+    html = _rendered.get(text)
+    if html is None:
+        html = _rendered[text] = _markdown().render(text)
+    _this_build[text] = html
+    return html
+
+
+def markdown_library() -> list[object]:
+    """The installed markdown-it's files (found, not imported): kept HTML is made again when
+    they change."""
+    spec = importlib.util.find_spec("markdown_it")
+    origin = spec.origin if spec and spec.origin else ""
+    stat = os.stat(origin) if origin else None
+    return [origin, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0]
+
+
+def reuse_markdown(kept: Mapping[str, str] | None) -> None:
+    """Start a build, with the HTML an earlier build rendered (`markdown_of_this_build`)."""
+    _rendered.update(kept or {})
+    _this_build.clear()
+
+
+def markdown_of_this_build() -> dict[str, str]:
+    return dict(_this_build)
 
 
 def load_pages(pages_dir: Path, site_root: Path | None = None) -> list[Page]:
