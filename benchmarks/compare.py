@@ -5,8 +5,9 @@ Usage: python benchmarks/compare.py OLD_SRC NEW_SRC [--runs 5]
 OLD_SRC and NEW_SRC are `src` folders (e.g. of a `git worktree add ../old <commit>`). Each run is
 a cold build and a rebuild after one topic's rule changed (`measure.edit_one_topic`), as a whole
 `python -m sitegen build` process with that folder first on PYTHONPATH; the two versions take
-turns. Prints the medians. This virtual machine's speed drifts by ±20 % between minutes, so only
-figures measured together compare.
+turns. Prints the medians, wall-clock and CPU (user + system, the build's children included).
+This virtual machine's speed drifts by ±20 % between minutes, so only figures measured together
+compare; CPU time drifts less.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ import tempfile
 from pathlib import Path
 
 from build_time import ROOT, copy_survey
-from measure import edit_one_topic, run
+from measure import edit_one_topic, run_with_cpu
 
 
-def build_with(src: Path, project: Path) -> float:
-    """Seconds of one `sitegen build` process running the code in `src`."""
+def build_with(src: Path, project: Path) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one `sitegen build` process running the code in `src`."""
     command = [sys.executable, "-m", "sitegen", "build", "--quiet"]
-    return run(command, project, {"PYTHONPATH": str(src)})[0]
+    elapsed, cpu, _ = run_with_cpu(command, project, {"PYTHONPATH": str(src)})
+    return elapsed, cpu
 
 
 def main() -> None:
@@ -35,8 +37,8 @@ def main() -> None:
     args = parser.parse_args()
     sources = [src.resolve() for src in args.sources]
     scratch = Path(tempfile.mkdtemp(prefix=".sitegen-compare-", dir=ROOT.parent))
-    cold: dict[Path, list[float]] = {src: [] for src in sources}
-    rebuild: dict[Path, list[float]] = {src: [] for src in sources}
+    cold: dict[Path, list[tuple[float, float]]] = {src: [] for src in sources}
+    rebuild: dict[Path, list[tuple[float, float]]] = {src: [] for src in sources}
     try:
         warm = {src: copy_survey(scratch / f"warm-{i}") for i, src in enumerate(sources)}
         for src in sources:  # fill the cache, and leave a spare as an editor's second build does
@@ -51,11 +53,13 @@ def main() -> None:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     for src in sources:
-        print(
-            f"{src}: cold {statistics.median(cold[src]):.2f} s, "
-            f"rebuild {statistics.median(rebuild[src]):.2f} s "
-            f"(min {min(rebuild[src]):.2f}, max {max(rebuild[src]):.2f}; {args.runs} runs each)"
-        )
+        print(f"{src}: cold {_medians(cold[src])}, rebuild {_medians(rebuild[src])} ({args.runs} runs each)")
+
+
+def _medians(runs: list[tuple[float, float]]) -> str:
+    walls = [wall for wall, _ in runs]
+    cpu = statistics.median(cpu for _, cpu in runs)
+    return f"{statistics.median(walls):.2f} s (min {min(walls):.2f}, max {max(walls):.2f}; CPU {cpu:.2f} s)"
 
 
 if __name__ == "__main__":
