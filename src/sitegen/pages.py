@@ -6,14 +6,16 @@ may only go to http(s), mailto or relative URLs: no `javascript:` and no `data:`
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cache import BuildCache
 from .models import Page
 from .slugs import slugify
 from .textfiles import read_text
@@ -44,7 +46,7 @@ def _markdown() -> MarkdownIt:
     return md
 
 
-# Markdown → HTML: what this process rendered or an earlier build kept (`reuse_markdown`), and
+# Markdown → HTML: what this process rendered or an earlier build kept (`markdown_kept_in`), and
 # this build's share of it. HTML depends only on the text, sitegen and markdown-it, so a build
 # whose Markdown is unchanged renders none of it and never imports markdown-it.
 _rendered: dict[str, str] = {}
@@ -59,23 +61,21 @@ def render_markdown(text: str) -> str:
     return html
 
 
-def markdown_library() -> list[object]:
-    """The installed markdown-it's files (found, not imported): kept HTML is made again when
-    they change."""
+@contextlib.contextmanager
+def markdown_kept_in(cache: BuildCache) -> Iterator[None]:
+    """Around the part of a build that renders Markdown: start from the HTML an earlier build
+    kept in `cache`, and keep this build's for the next. Keyed by the installed markdown-it's
+    files (found, not imported), so kept HTML is made again when they change."""
     spec = importlib.util.find_spec("markdown_it")
     origin = spec.origin if spec and spec.origin else ""
     stat = os.stat(origin) if origin else None
-    return [origin, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0]
-
-
-def reuse_markdown(kept: Mapping[str, str] | None) -> None:
-    """Start a build, with the HTML an earlier build rendered (`markdown_of_this_build`)."""
+    key = [origin, stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0]
+    kept = cache.load("markdown", key)
     _rendered.update(kept or {})
     _this_build.clear()
-
-
-def markdown_of_this_build() -> dict[str, str]:
-    return dict(_this_build)
+    yield
+    if _this_build != kept:
+        cache.keep("markdown", key, dict(_this_build))
 
 
 def load_pages(pages_dir: Path, site_root: Path | None = None) -> list[Page]:

@@ -25,7 +25,7 @@ from .names import PaperNames
 from .output import Staging, check_output_dir, scratch_beside, scratch_in_memory
 from .overrides import Overrides, apply_overrides, load_overrides, published_papers
 from .pagefind_search import bundle_folders, make_pagefind_bundles
-from .pages import load_pages, markdown_library, markdown_of_this_build, render_markdown, reuse_markdown
+from .pages import load_pages, markdown_kept_in, render_markdown
 from .parse import parse_listing
 from .related import related_papers
 from .render import copy_static, render_site
@@ -129,14 +129,10 @@ def load_site(
     )
     assigner = report.timed("similarity", lambda: Assigner(papers, taxonomy, inputs.examples, text))
     automatic = report.timed("assign", lambda: _assign(assigner, papers, text_key, cache))
-    markdown_key = markdown_library()
-    kept_markdown = cache.load("markdown", markdown_key)
-    reuse_markdown(kept_markdown)
-    assigned = apply_overrides(automatic, overrides)
-    pages = report.timed("pages", lambda: load_pages(config.pages_dir, config.root))
-    topic_html = {t.id: render_markdown(t.description) for t in taxonomy.walk()}
-    if markdown_of_this_build() != kept_markdown:
-        cache.keep("markdown", markdown_key, markdown_of_this_build())
+    with markdown_kept_in(cache):  # editors' notes, pages and topic descriptions
+        assigned = apply_overrides(automatic, overrides)
+        pages = report.timed("pages", lambda: load_pages(config.pages_dir, config.root))
+        topic_html = {t.id: render_markdown(t.description) for t in taxonomy.walk()}
     published = [p.slug for p in assigned if not p.off_topic]
     related = report.timed(
         "related",
