@@ -47,8 +47,8 @@ def compile_pattern(pattern: str) -> tuple[re.Pattern[str], re.Pattern[str] | No
     """The pattern, and for a case-insensitive one its twin without `(?i)` to run on lowercased
     ASCII text: the same matches at the same places, twice as fast (Python's regex engine folds
     the case of every character it compares and cannot skip ahead to a pattern's first
-    characters when case is ignored). None when the pattern
-    could see case some other way (an uppercase letter, an escape such as \\x41, a scoped flag)."""
+    characters when case is ignored). No twin when the pattern could see case some other way
+    (an uppercase letter, an escape such as \\x41, a scoped flag)."""
     regex = re.compile(pattern)
     if not pattern.startswith("(?i)"):
         return regex, None
