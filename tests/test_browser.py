@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,10 @@ def test_typing_a_query_shows_the_matching_paper(page, site_url: str, default_si
     first = page.locator("#search-results li a").first
     first.wait_for()
     assert first.inner_text() == target["title"]
+    day = date.fromisoformat(target["date"])
+    shown = page.locator("#search-results li .paper-meta time").first
+    assert shown.inner_text() == f"{day:%B} {day.day}, {day.year}"  # as the site's lists write it
+    assert shown.get_attribute("datetime") == target["date"]
     assert "paper matches" in page.inner_text("#search-status")
     assert "q=illusion+equivalence" in page.url or "q=illusion%20equivalence" in page.url
     first.click()

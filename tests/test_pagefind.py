@@ -211,7 +211,8 @@ def test_shards_are_searched_as_one_index(page, site_url: str, sharded_site: Pat
         all_shown(page)
         assert count_in_status(page) == len(peft)
         dates = page.eval_on_selector_all(
-            "#search-results li", "items => items.map(li => li.querySelector('.paper-meta span').textContent)"
+            "#search-results li",
+            "items => items.map(li => li.querySelector('.paper-meta time').dateTime || 'date unknown')",
         )
         known = [d for d in dates if d != "date unknown"]
         assert known == sorted(known, reverse=True) and dates == known + ["date unknown"] * (

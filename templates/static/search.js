@@ -66,6 +66,15 @@
     }, failed);
   }
 
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December"];
+
+  /* "2024-03-05" → "March 5, 2024", as the site's own lists write dates (the `longdate` filter). */
+  function longDate(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
+    return m ? MONTHS[Number(m[2]) - 1] + " " + Number(m[3]) + ", " + m[1] : "date unknown";
+  }
+
   function element(tag, className, text) {
     var el = document.createElement(tag);
     if (className) el.className = className;
@@ -110,7 +119,9 @@
       link.href = hit.url;
       item.appendChild(link);
       var meta = element("div", "paper-meta");
-      meta.appendChild(element("span", "", hit.date || "date unknown"));
+      var date = element("time", "", longDate(hit.date));
+      if (hit.date) date.dateTime = hit.date;
+      meta.appendChild(date);
       meta.appendChild(element("span", "kind", hit.kind));
       if (hit.upvotes !== null && hit.upvotes !== undefined) meta.appendChild(element("span", "", "▲ " + hit.upvotes));
       item.appendChild(meta);
