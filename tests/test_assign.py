@@ -36,6 +36,60 @@ def test_phrases_match_whole_words_hyphen_variants_and_wildcards() -> None:
     assert text.find(compile_phrase("ada")) == []
 
 
+def _phrase_occurrences(text: str, phrase: str) -> list[str]:
+    """What the README promises, written the slow, obvious way: the phrase's words as a run of
+    words of the text (the last one only begun, for a trailing *), or all written as one word."""
+    words = re.findall(r"\w+", phrase.lower())
+    wildcard = phrase.endswith("*")
+    tokens = [(m.group(0).lower(), m.span()) for m in re.finditer(r"\w+", text)]
+
+    def same(token: str, word: str) -> bool:
+        return token.startswith(word) if wildcard else token == word
+
+    spans = set()
+    for i in range(len(tokens) - len(words) + 1):
+        run = [t for t, _ in tokens[i : i + len(words)]]
+        if run[:-1] == words[:-1] and same(run[-1], words[-1]):
+            spans.add((tokens[i][1][0], tokens[i + len(words) - 1][1][1]))
+    if len(words) > 1:
+        spans.update(span for token, span in tokens if same(token, "".join(words)))
+    return [text[a:b] for a, b in sorted(spans)]
+
+
+JOINABLE = ["fine tuning", "fine tun", "instruction tuning", "lora in", "fine tuning in"]
+
+
+def test_phrase_look_ups_find_every_occurrence_and_nothing_else() -> None:
+    """Drawn phrases against drawn texts, through the rule index and without it, compared with
+    the obvious slow search: the look-ups' shortcuts (word pairs, words written as one,
+    prefixes) must never skip an occurrence nor invent one."""
+    from sitegen.assign import PaperText, RuleIndex, score_rule
+
+    draw = random.Random(7)
+    words = ["fine", "tuning", "instruction", "tun", "lora", "in", "Fine"]
+    vocabulary = [*words, "finetuning", "FineTuned", "instructiontuning", "lorain"]
+    gaps = [" ", "-", " - ", ", ", " (", ") ", "_", "/"]
+    compared = found = 0
+    for _ in range(400):
+        text = "".join(draw.choice(vocabulary) + draw.choice(gaps) for _ in range(draw.randint(1, 9)))
+        phrase = " ".join(draw.choice(words) for _ in range(draw.randint(1, 3)))
+        if draw.random() < 0.4:  # phrases that also occur written as one
+            phrase = draw.choice(JOINABLE)
+        phrase += "*" if draw.random() < 0.3 else ""
+        expected = _phrase_occurrences(text, phrase)
+        assert TextIndex(text).find(compile_phrase(phrase)) == expected, (phrase, text)
+        r = rule(phrase, scope="abstract")
+        for index in (None, RuleIndex([r])):
+            matches = score_rule(r, PaperText.of(paper("t", text), index))
+            assert [m.text for m in matches] == expected[:1], (phrase, text)
+            assert [m.field for m in matches] == (
+                [] if not expected else ["abstract" if len(expected) == 1 else f"abstract ×{len(expected)}"]
+            )
+        compared += 1
+        found += bool(expected)
+    assert compared == 400 and found > 50  # enough drawn phrases occur to test both ways
+
+
 def test_title_counts_double_and_repeats_in_the_abstract_add_a_little() -> None:
     result = assign_paper(paper("LoRA at scale", "LoRA, LoRA and LoRA again, LoRA."), taxonomy(PEFT))
     (assignment,) = result.topics

@@ -39,14 +39,14 @@ MAX_REPEATS = 3  # …counting at most this many mentions
 
 @dataclass(frozen=True)
 class _CompiledRule:
-    by_key: dict[str, tuple[Phrase, ...]]  # a word that must occur → the exact phrases needing it
+    by_key: dict[str, tuple[Phrase, ...]]  # a `Phrase.keys` key → the exact phrases needing it
     wildcards: tuple[Phrase, ...]
 
 
 @cache
 def _compile_rule(rule: Rule) -> _CompiledRule:
-    """Index a rule's exact phrases by their longest word (the rarest, usually) and by the
-    words written as one, so a text is tested against a rule with one set intersection."""
+    """Index a rule's exact phrases by their keys (a word, or the first two words side by side
+    and all written as one), so a text is tested against a rule with one set intersection."""
     by_key: dict[str, list[Phrase]] = {}
     wildcards = []
     # dict.fromkeys drops repeats ("instruction tuning", "instruction-tuning") so none counts twice.
@@ -54,7 +54,7 @@ def _compile_rule(rule: Rule) -> _CompiledRule:
         if phrase.wildcard:
             wildcards.append(phrase)
         elif phrase.words:
-            for key in {max(phrase.words, key=len), phrase.joined}:
+            for key in phrase.keys:
                 by_key.setdefault(key, []).append(phrase)
     return _CompiledRule({k: tuple(v) for k, v in by_key.items()}, tuple(wildcards))
 
@@ -102,12 +102,13 @@ class RuleIndex:
     def candidates(self, text: TextIndex) -> Candidates:
         """rule → the phrases of it that may occur in the text (verified later by `find`)."""
         found: Candidates = {}
-        # The text's words against the index's, whichever are fewer: a whole taxonomy's words
+        # The text's keys against the index's, whichever are fewer: a whole taxonomy's keys
         # outnumber an abstract's, the rules of one topic re-scored after an edit do not.
-        if len(self.by_word) < len(text.words):
-            shared: Iterable[str] = [word for word in self.by_word if word in text.words]
+        keys = text.keys
+        if len(self.by_word) < len(keys):
+            shared: Iterable[str] = [key for key in self.by_word if key in keys]
         else:
-            shared = [token for token in text.words if token in self.by_word]
+            shared = [key for key in keys if key in self.by_word]
         for token in shared:
             for rule, phrase in self.by_word[token]:
                 found.setdefault(rule, set()).add(phrase)
@@ -174,7 +175,7 @@ def rule_index(taxonomy: Taxonomy) -> RuleIndex:
 def _hits(rule: Rule, text: TextIndex, phrases: AbstractSet[Phrase] | None = None) -> list[str]:
     compiled = _compile_rule(rule)
     if phrases is None:
-        keys = compiled.by_key.keys() & text.words
+        keys = compiled.by_key.keys() & text.keys
         exact = {p for key in keys for p in compiled.by_key[key]}
         wildcards: Iterable[Phrase] = compiled.wildcards
     else:

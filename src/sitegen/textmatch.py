@@ -28,6 +28,14 @@ class Phrase:
     wildcard: bool
     joined: str  # the words written as one: "finetuning"
 
+    @functools.cached_property
+    def keys(self) -> tuple[str, ...]:
+        """What a text must hold (`TextIndex.keys`) for an exact phrase to occur in it: its word,
+        or its first two words side by side or all its words written as one."""
+        if len(self.words) == 1:
+            return self.words
+        return (f"{self.words[0]} {self.words[1]}", self.joined)
+
 
 @cache
 def compile_phrase(phrase: str) -> Phrase:
@@ -81,6 +89,13 @@ class TextIndex:
         self.words: frozenset[str] = frozenset(self.tokens)
         self.lowered = lowered if text.isascii() else None  # for `pattern_hits`: ASCII lowers exactly
 
+    @functools.cached_property
+    def keys(self) -> frozenset[str]:
+        """The words and every two side by side ("instruction tuning"): a phrase of several
+        words whose first two are not among them cannot occur (see `Phrase.keys`)."""
+        tokens = self.tokens
+        return self.words.union(map("{} {}".format, tokens, tokens[1:]))
+
     def pattern_hits(self, pattern: str) -> list[str]:
         """Every match of a regular expression, as written in the text."""
         regex, lowercase_twin = compile_pattern(pattern)
@@ -118,8 +133,8 @@ class TextIndex:
         words = phrase.words
         if not words:
             return []
-        if not phrase.wildcard and words[0] not in self.words and phrase.joined not in self.words:
-            return []  # the common case, decided by two dict look-ups
+        if not phrase.wildcard and self.keys.isdisjoint(phrase.keys):
+            return []  # the common case, decided by one or two set look-ups
         hits: list[tuple[int, int]] = []
         last = len(words) - 1
         for start in self._starts(words[0], phrase.wildcard and last == 0):
