@@ -11,6 +11,7 @@ score and then by the editors' precedence (`before`); within each, the subtopics
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -154,7 +155,13 @@ class PaperText:
         papers): then the rule need not be scored at all."""
         if rule.pattern is not None or rule.if_kind is not None:
             return True
-        return any(self.phrases(rule, field) is not _NO_PHRASES for field in ("title", "abstract"))
+        if self.index is None or rule not in self.index.rules:
+            return True
+        return rule in self.candidate_rules
+
+    @functools.cached_property
+    def candidate_rules(self) -> AbstractSet[Rule]:
+        return (self.title_candidates or {}).keys() | (self.abstract_candidates or {}).keys()
 
     def phrases(self, rule: Rule, field: str) -> AbstractSet[Phrase] | None:
         """The rule's phrases that may occur in a field; None means "test them all"."""

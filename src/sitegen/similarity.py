@@ -115,9 +115,10 @@ class TopicProfiles:
     papers: Mapping[str, Vector]  # slug → vector
     profiles: Mapping[str, Vector]  # topic id → vector
     examples: Mapping[str, tuple[str, ...]]  # topic id → example slugs (its own and its subtopics')
-    # term → (topic id, weight) for every profile holding the term: one pass over a paper's terms
-    # gives its similarity to every topic, instead of one dot product per topic.
-    postings: Mapping[str, tuple[tuple[str, float], ...]] = field(default_factory=dict)
+    # term → (topic number, weight) for every profile holding the term: one pass over a paper's
+    # terms gives its similarity to every topic, instead of one dot product per topic. A topic's
+    # number is its place in `profiles`.
+    postings: Mapping[str, tuple[tuple[int, float], ...]] = field(default_factory=dict)
     _by_paper: dict[str, dict[str, float]] = field(default_factory=dict, compare=False, repr=False)
     _example_postings: dict[str, dict[str, list[tuple[str, float]]]] = field(
         default_factory=dict, compare=False, repr=False
@@ -141,11 +142,12 @@ class TopicProfiles:
         return by_topic.get(topic_id, 0.0)
 
     def _all_topics(self, slug: str) -> dict[str, float]:
-        totals: dict[str, float] = {}
+        totals = [0.0] * len(self.profiles)  # summed by number: cheaper than by id in a dict
+        postings = self.postings
         for term, value in self.papers.get(slug, {}).items():
-            for topic_id, weight in self.postings.get(term, ()):
-                totals[topic_id] = totals.get(topic_id, 0.0) + value * weight
-        return totals
+            for number, weight in postings.get(term, ()):
+                totals[number] += value * weight
+        return dict(zip(self.profiles, totals, strict=True))
 
     def closest_examples(self, slug: str, topic_id: str, n: int = 2) -> list[tuple[str, float]]:
         """The topic's example papers most like this paper: the "similar to" of a reason.
@@ -214,5 +216,6 @@ def build_profiles(
 
     for topic in taxonomy.topics:
         visit(topic)
-    postings = {term: tuple(p) for term, p in invert(profiles).items()}
+    number = {topic_id: n for n, topic_id in enumerate(profiles)}
+    postings = {term: tuple((number[t], w) for t, w in p) for term, p in invert(profiles).items()}
     return TopicProfiles(vectors, profiles, all_examples, postings)
