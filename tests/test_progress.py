@@ -76,3 +76,23 @@ def test_terminal_builds_only_show_progress_when_slow_and_never_with_quiet(make_
     assert quiet.strip() == ""
     slow = run_on_terminal(["build"], str(project), immediate=True)
     assert "Building… " in slow and CLEAR_LINE + "Built " in slow.replace("\r\n", "\n")
+
+
+def test_the_summary_s_stage_times_add_up_to_the_whole_build(make_project) -> None:
+    """The one-line summary's total is the build from start to finish; what no stage timed is
+    shown as "other", so an editor can trust where the time went."""
+    import re
+
+    from sitegen.config import load_config
+    from sitegen.pipeline import BuildReport, build
+
+    project = make_project()
+    started = time.perf_counter()
+    report = build(load_config(project / "site.yaml"), BuildReport())
+    whole = time.perf_counter() - started
+    assert report.elapsed is not None and sum(report.timings.values()) <= report.elapsed <= whole
+    summary = report.summary()
+    total = float(re.search(r" in ([\d.]+) s \(", summary).group(1))
+    stages = [int(ms) for ms in re.findall(r"(\d+) ms", summary)]
+    assert "drift report" in report.timings and "clean-up" in report.timings and " other " in summary
+    assert abs(sum(stages) / 1000 - total) <= 0.005 + 0.0005 * len(stages)  # rounding only

@@ -49,6 +49,7 @@ class BuildReport:
     drift: str = ""  # topic changes against the previous build's papers.json
     cached: tuple[str, ...] = ()  # results reused from .sitegen-cache/
     on_stage: Callable[[str], None] | None = None  # told when each stage starts (progress display)
+    elapsed: float | None = None  # the whole build, start to finish (`build` sets it)
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -66,8 +67,12 @@ class BuildReport:
 
     def summary(self) -> str:
         counts = ", ".join(f"{n} {what}" for what, n in self.counts.items())
-        stages = ", ".join(f"{name} {secs * 1000:.0f} ms" for name, secs in self.timings.items())
-        total = sum(self.timings.values())
+        timings = dict(self.timings)
+        total = sum(timings.values())
+        if self.elapsed is not None:  # what no stage timed, so the parts add up to the whole
+            timings["other"] = max(0.0, self.elapsed - total)
+            total = self.elapsed
+        stages = ", ".join(f"{name} {secs * 1000:.0f} ms" for name, secs in timings.items())
         reused = f"; reused from cache: {', '.join(self.cached)}" if self.cached else ""
         return f"{counts} in {total:.2f} s ({stages}){reused}"
 
@@ -232,6 +237,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
     once they are known and runs while the pages are rendered.
     """
     report = report or BuildReport()
+    started = time.perf_counter()
     cache = BuildCache.beside(config.root)
     check_output_dir(config.output_dir, [config.root, config.content_dir, config.templates_dir, cache.folder])
     inputs = load_inputs(config, report, cache)
@@ -274,8 +280,13 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
             staging.write("search-index.json", index.data)  # type: ignore[arg-type]
         report.cached = tuple(cache.hits)
         previous = config.output_dir / "papers.json"
-        report.drift = drift_report(previous.read_bytes() if previous.is_file() else None, site.papers)
+        report.drift = report.timed(
+            "drift report",
+            lambda: drift_report(previous.read_bytes() if previous.is_file() else None, site.papers),
+        )
         made = sum(1 for folder in folders.values() for p in folder.rglob("*") if p.is_file())
         report.counts["files"] = len(staging.written) + made
         report.timed("write", lambda: staging.commit(folders))
+        report.timed("clean-up", cleanup.close)  # temporary folders, the spare put aside
+    report.elapsed = time.perf_counter() - started
     return report
