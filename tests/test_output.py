@@ -337,3 +337,15 @@ def test_records_scratch_is_in_memory_when_possible_and_never_lingers(tmp_path: 
         with scratch_in_memory(tmp_path / "fallback") as folder:
             assert folder.parent == tmp_path / "fallback"
         assert not folder.exists()
+
+
+def test_a_link_anywhere_in_a_spare_is_found_and_files_are_counted(tmp_path: Path) -> None:
+    from sitegen.output import _holds_symlink, count_files
+
+    deep = tmp_path / "site" / "papers" / "a" / "b"
+    deep.mkdir(parents=True)
+    (deep / "index.html").write_text("x")
+    (tmp_path / "site" / "index.html").write_text("x")
+    assert not _holds_symlink(tmp_path / "site") and count_files(tmp_path / "site") == 2
+    (deep / "gone").symlink_to(tmp_path / "nowhere")  # dangling, four folders down
+    assert _holds_symlink(tmp_path / "site")

@@ -22,7 +22,7 @@ from .dedupe import merge_duplicates
 from .errors import Diagnostics, Problem, SitegenError
 from .models import AssignedPaper, Paper, Site, Taxonomy
 from .names import PaperNames
-from .output import Staging, check_output_dir, scratch_beside, scratch_in_memory
+from .output import Staging, check_output_dir, count_files, scratch_beside, scratch_in_memory
 from .overrides import Overrides, apply_overrides, load_overrides, published_papers
 from .pagefind_search import bundle_folders, make_pagefind_bundles
 from .pages import load_pages, markdown_kept_in, render_markdown
@@ -284,7 +284,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
             "drift report",
             lambda: drift_report(previous.read_bytes() if previous.is_file() else None, site.papers),
         )
-        made = sum(1 for folder in folders.values() for p in folder.rglob("*") if p.is_file())
+        made = sum(count_files(folder) for folder in folders.values())
         report.counts["files"] = len(staging.written) + made
         report.timed("write", lambda: staging.commit(folders))
         report.timed("clean-up", cleanup.close)  # temporary folders, the spare put aside
