@@ -65,14 +65,15 @@ PREFIX_KEY = 3  # wildcard prefixes are bucketed by their first letters
 
 
 class RuleIndex:
-    """Every phrase of every rule of a taxonomy, indexed by the words that must occur for it.
+    """Every phrase of every rule of a taxonomy, indexed by what must occur for it: a word, or
+    two words side by side (`Phrase.keys`).
 
-    One pass over a text's distinct words then tells which rules can match it at all — a handful
-    out of hundreds — instead of testing every rule against every paper."""
+    One pass over a text's distinct words and word pairs then tells which rules can match it at
+    all — a handful out of hundreds — instead of testing every rule against every paper."""
 
     def __init__(self, rules: Iterable[Rule]) -> None:
         self.rules: set[Rule] = set()
-        self.by_word: dict[str, list[tuple[Rule, Phrase]]] = {}
+        self.by_key: dict[str, list[tuple[Rule, Phrase]]] = {}
         self.by_prefix: dict[str, list[tuple[Rule, Phrase, str]]] = {}
         self.short_prefixes: list[tuple[Rule, Phrase, str]] = []
         self.prefix_count = 0
@@ -80,12 +81,12 @@ class RuleIndex:
             self.rules.add(rule)
             compiled = _compile_rule(rule)
             for key, phrases in compiled.by_key.items():
-                self.by_word.setdefault(key, []).extend((rule, p) for p in phrases)
+                self.by_key.setdefault(key, []).extend((rule, p) for p in phrases)
             for phrase in compiled.wildcards:
                 if not phrase.words:
                     continue
                 if len(phrase.words) > 1:  # "instruction tun*": the first word is exact…
-                    self.by_word.setdefault(phrase.words[0], []).append((rule, phrase))
+                    self.by_key.setdefault(phrase.words[0], []).append((rule, phrase))
                 self._add_prefix(rule, phrase, phrase.joined)  # …or all written as one, any ending
 
     def _add_prefix(self, rule: Rule, phrase: Phrase, prefix: str) -> None:
@@ -106,12 +107,12 @@ class RuleIndex:
         # The text's keys against the index's, whichever are fewer: a whole taxonomy's keys
         # outnumber an abstract's, the rules of one topic re-scored after an edit do not.
         keys = text.keys
-        if len(self.by_word) < len(keys):
-            shared: Iterable[str] = [key for key in self.by_word if key in keys]
+        if len(self.by_key) < len(keys):
+            shared: Iterable[str] = [key for key in self.by_key if key in keys]
         else:
-            shared = [key for key in keys if key in self.by_word]
-        for token in shared:
-            for rule, phrase in self.by_word[token]:
+            shared = [key for key in keys if key in self.by_key]
+        for key in shared:
+            for rule, phrase in self.by_key[key]:
                 found.setdefault(rule, set()).add(phrase)
         if self.prefix_count < len(text.words):
             vocabulary = text.vocabulary  # sorted: the words a prefix starts are found by bisection

@@ -147,7 +147,7 @@ class TopicProfiles:
         for term, value in self.papers.get(slug, {}).items():
             for number, weight in postings.get(term, ()):
                 totals[number] += value * weight
-        return dict(zip(self.profiles, totals, strict=True))
+        return {topic_id: total for topic_id, total in zip(self.profiles, totals, strict=True) if total}
 
     def closest_examples(self, slug: str, topic_id: str, n: int = 2) -> list[tuple[str, float]]:
         """The topic's example papers most like this paper: the "similar to" of a reason.
