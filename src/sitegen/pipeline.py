@@ -287,6 +287,6 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
         made = sum(count_files(folder) for folder in folders.values())
         report.counts["files"] = len(staging.written) + made
         report.timed("write", lambda: staging.commit(folders))
-        report.timed("clean-up", cleanup.close)  # temporary folders, the spare put aside
+        report.timed("clean-up", cleanup.close)  # the scratch folder and Pagefind's records removed
     report.elapsed = time.perf_counter() - started
     return report
