@@ -19,7 +19,7 @@ def test_build_writes_the_site_and_prints_a_summary(make_project, runner: CliRun
     monkeypatch.chdir(project)
     result = runner.invoke(main, ["build"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("Built public: 2 papers, 2 topics, 0 unsorted, 0 off-topic, 1 listings")
+    assert result.output.startswith("Built public: 2 papers, 2 topics, 0 unsorted, 0 off-topic, 1 listing")
     papers = json.loads((project / "public" / "papers.json").read_text())
     assert {p["title"]: p["topics"] for p in papers} == {
         "LoRA Tricks for Everyone": ["peft"],
@@ -90,7 +90,7 @@ def test_check_validates_without_writing_and_lists_unsorted(
     monkeypatch.chdir(project)
     result = runner.invoke(main, ["check"])
     assert result.exit_code == 0, result.output
-    assert "OK: 2 papers, 2 topics, 1 pages, 1 unsorted, 0 off-topic." in result.output
+    assert "OK: 2 papers, 2 topics, 1 page, 1 unsorted, 0 off-topic." in result.output
     assert (
         "Unsorted papers (no topic scored high enough): 1\n  - a-paper-about-cooking: A Paper About Cooking"
         in result.output

@@ -173,7 +173,7 @@ def test_unknown_capture_year_is_a_warning_with_file_and_line() -> None:
     listing = parse(text)
     assert listing.papers[0].date is None
     assert [str(p) for p in listing.problems] == [
-        "listing.txt:7: 1 dates have no year and the year of capture is unknown — "
+        "listing.txt:7: 1 date without a year, and the year of capture is unknown — "
         "add to site.yaml: listings: {listing.txt: {captured: YYYY-MM-DD}}"
     ]
 

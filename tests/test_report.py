@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from sitegen.cli import main
 from sitegen.config import load_config
+from sitegen.errors import counted
 from sitegen.pipeline import BuildReport, load_site
 from sitegen.report import check_site, drift_report, explain, find_papers
 
@@ -85,7 +86,7 @@ def test_drift_report_names_what_moved(make_project) -> None:
         ]
     ).encode()
     assert drift_report(before, site.papers).splitlines() == [
-        "Since the last build: 1 papers changed topics, 1 new, 1 gone.",
+        "Since the last build: 1 paper changed topics, 1 new, 1 gone.",
         "  lora-tricks-for-everyone: +peft -alignment",
         "  new: a-gentle-study",
         "  gone: old-paper",
@@ -102,7 +103,7 @@ def test_build_prints_drift_after_a_taxonomy_edit(make_project, runner: CliRunne
     taxonomy = project / "content" / "taxonomy.yaml"
     taxonomy.write_text(taxonomy.read_text().replace("[lora, adapter*]", "[lora]"))
     result = runner.invoke(main, ["build"])
-    assert "Since the last build: 1 papers changed topics, 0 new, 0 gone." in result.output
+    assert "Since the last build: 1 paper changed topics, 0 new, 0 gone." in result.output
     assert "  a-gentle-study: -peft" in result.output
 
 
@@ -121,3 +122,10 @@ def test_topic_pages_show_possibly_related_papers_apart(make_project, tmp_path: 
     page = (out / "topics" / "alignment" / "index.html").read_text()
     related = page.split('id="related-heading"')[1]
     assert "A Short Note" in related and "DPO Without Tears" not in related
+
+
+def test_counts_in_messages_agree_with_their_number():
+    assert counted(1, "papers") == "1 paper"
+    assert counted(0, "papers") == "0 papers"
+    assert counted(2, "listings") == "2 listings"
+    assert counted(1, "off-topic") == "1 off-topic"  # a word that does not change

@@ -16,7 +16,7 @@ import click
 
 from . import __version__
 from .config import SiteConfig, load_config
-from .errors import SitegenError
+from .errors import SitegenError, counted
 from .pipeline import BuildReport, build, load_site
 from .progress import Progress
 from .report import check_site, explain, find_papers
@@ -122,8 +122,9 @@ def check_command(config_path: Path, strict: bool) -> None:
     _print_warnings(report, strict)
     findings = check_site(site)
     click.echo(
-        f"OK: {len(site.papers)} papers, {len(site.taxonomy.walk())} topics, "
-        f"{len(site.pages)} pages, {len(findings.unsorted)} unsorted, {len(findings.off_topic)} off-topic."
+        f"OK: {counted(len(site.papers), 'papers')}, {counted(len(site.taxonomy.walk()), 'topics')}, "
+        f"{counted(len(site.pages), 'pages')}, {len(findings.unsorted)} unsorted, "
+        f"{len(findings.off_topic)} off-topic."
     )
     if findings.format():
         click.echo(findings.format())
@@ -155,7 +156,7 @@ def new_command(directory: Path) -> None:
     from .scaffold import new_survey
 
     files = new_survey(directory)
-    click.echo(f"Created {len(files)} files in {directory}. Next:")
+    click.echo(f"Created {counted(len(files), 'files')} in {directory}. Next:")
     click.echo(f"  cd {directory} && sitegen build   # writes public/")
     click.echo("  sitegen serve                      # preview at http://127.0.0.1:8000/")
     click.echo("Then paste your own listings into content/sources/ and edit content/taxonomy.yaml.")

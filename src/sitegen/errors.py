@@ -70,3 +70,9 @@ class Diagnostics:
             counts = ", ".join(f"{n} in {name}" for name, n in sorted(per_file.items()))
             lines.append(f"{len(self.warnings)} warnings ({counts})")
         return "\n".join(lines)
+
+
+def counted(n: int, plural: str) -> str:
+    """ "1 listing", "2 listings": a count in a message, in the number it needs. `plural` is the
+    plural noun; a word that does not change ("unsorted", "off-topic") stays as it is."""
+    return f"{n} {plural[:-1] if n == 1 and plural.endswith('s') else plural}"

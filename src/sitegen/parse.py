@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Problem
+from .errors import Problem, counted
 from .models import RawPaper, SourceRef
 from .textnorm import clean_text, latex_to_text
 
@@ -262,7 +262,7 @@ def _capture_year(
         Problem(
             path,
             line,
-            f"{len(yearless)} dates have no year and the year of capture is unknown",
+            f"{counted(len(yearless), 'dates')} without a year, and the year of capture is unknown",
             f"add to site.yaml: listings: {{{path.name}: {{captured: YYYY-MM-DD}}}}",
         )
     ]

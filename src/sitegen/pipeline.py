@@ -19,7 +19,7 @@ from .background import in_background, split_map
 from .cache import BuildCache, content_digest
 from .config import SiteConfig
 from .dedupe import merge_duplicates
-from .errors import Diagnostics, Problem, SitegenError
+from .errors import Diagnostics, Problem, SitegenError, counted
 from .models import AssignedPaper, Paper, Site, Taxonomy
 from .names import PaperNames
 from .output import Staging, check_output_dir, count_files, scratch_beside, scratch_in_memory
@@ -66,7 +66,7 @@ class BuildReport:
             return work()
 
     def summary(self) -> str:
-        counts = ", ".join(f"{n} {what}" for what, n in self.counts.items())
+        counts = ", ".join(counted(n, what) for what, n in self.counts.items())
         timings = dict(self.timings)
         total = sum(timings.values())
         if self.elapsed is not None:  # what no stage timed, so the parts add up to the whole

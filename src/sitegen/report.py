@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .assign import PaperText, as_assignment, rule_index, score_rule
+from .errors import counted
 from .models import AssignedPaper, Site
 from .textnorm import title_key
 
@@ -170,7 +171,8 @@ def drift_report(previous_json: bytes | None, papers: Sequence[AssignedPaper]) -
     if not (lines or added or removed):
         return "No topic changes since the last build."
     summary = [
-        f"Since the last build: {len(lines)} papers changed topics, {len(added)} new, {len(removed)} gone."
+        f"Since the last build: {counted(len(lines), 'papers')} changed topics, {len(added)} new, "
+        f"{len(removed)} gone."
     ]
     summary += lines[:DRIFT_LINES]
     if len(lines) > DRIFT_LINES:
