@@ -154,11 +154,13 @@ class PaperText:
     def may_match(self, rule: Rule) -> bool:
         """False when the rule index says none of the rule's phrases occurs (most rules, most
         papers): then the rule need not be scored at all."""
-        if rule.pattern is not None or rule.if_kind is not None:
-            return True
-        if self.index is None or rule not in self.index.rules:
+        if rule.pattern is not None or rule.if_kind is not None or not self._indexed(rule):
             return True
         return rule in self.candidate_rules
+
+    def _indexed(self, rule: Rule) -> bool:
+        """Whether the rule index looked for this rule's phrases (`candidates` speak for it)."""
+        return self.index is not None and rule in self.index.rules
 
     @functools.cached_property
     def candidate_rules(self) -> AbstractSet[Rule]:
@@ -166,7 +168,7 @@ class PaperText:
 
     def phrases(self, rule: Rule, field: str) -> AbstractSet[Phrase] | None:
         """The rule's phrases that may occur in a field; None means "test them all"."""
-        if self.index is None or rule not in self.index.rules:
+        if not self._indexed(rule):
             return None
         found = self.title_candidates if field == "title" else self.abstract_candidates
         return (found or {}).get(rule, _NO_PHRASES)
