@@ -261,3 +261,22 @@ def test_wildcards_and_words_written_as_one_are_found_through_the_index() -> Non
     assert [m.text for r in (wild, joined, short) for m in score_rule(r, text)] == [
         "Adapters", "instructiontuned", "LoRA",
     ]  # fmt: skip
+
+
+def test_text_statistics_shared_with_a_child_are_the_ones_made_alone() -> None:
+    """Past 200 papers the features and vectors are made half in a forked child and handed back:
+    the model and every vector, key order included, must be what one process makes."""
+    from sitegen import background
+    from sitegen.config import load_config
+    from sitegen.pipeline import BuildReport, load_inputs
+    from sitegen.similarity import paper_vectors
+
+    from .conftest import ROOT
+
+    papers = load_inputs(load_config(ROOT / "site.yaml"), BuildReport()).papers
+    assert len(papers) > 200 and background.can_fork()
+    alone, shared = paper_vectors(papers, shared=False), paper_vectors(papers, shared=True)
+    assert shared.model == alone.model
+    assert list(shared.vectors) == list(alone.vectors)
+    for slug, vector in alone.vectors.items():
+        assert list(shared.vectors[slug].items()) == list(vector.items()), slug

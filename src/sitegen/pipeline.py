@@ -118,19 +118,27 @@ def load_inputs(config: SiteConfig, report: BuildReport, cache: BuildCache | Non
 
 
 def load_site(
-    config: SiteConfig, report: BuildReport, inputs: Inputs | None = None, cache: BuildCache | None = None
+    config: SiteConfig,
+    report: BuildReport,
+    inputs: Inputs | None = None,
+    cache: BuildCache | None = None,
+    second_core_free: bool = True,
 ) -> Site:
     """Phase 1: read, parse, merge, assign — the whole site in memory, nothing written.
 
     What depends only on the papers' text (text statistics, related papers) comes from `cache`
-    when that text is unchanged: an editor who tweaks the taxonomy does not wait for it again."""
+    when that text is unchanged: an editor who tweaks the taxonomy does not wait for it again.
+    `second_core_free` is False while a child builds the Lunr index: sharing the text statistics
+    with another child would then only add the cost of handing the halves back."""
     inputs = inputs or load_inputs(config, report)
     cache = cache or BuildCache(None)
     papers, taxonomy, overrides = inputs.papers, inputs.taxonomy, inputs.overrides
     text_key = content_digest([(p.slug, p.title, p.abstract) for p in papers])  # hashed once, used 4 times
     text = report.timed(
         "text statistics",
-        lambda: cache.remembered("text-statistics", text_key, lambda: paper_vectors(papers)),
+        lambda: cache.remembered(
+            "text-statistics", text_key, lambda: paper_vectors(papers, shared=second_core_free)
+        ),
     )
     assigner = report.timed("similarity", lambda: Assigner(papers, taxonomy, inputs.examples, text))
     automatic = report.timed("assign", lambda: _assign(assigner, papers, text_key, cache))
@@ -249,7 +257,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
         lunr_job = None
         if index and index.data is None:
             lunr_job = in_background(functools.partial(search_index_json, search_inputs), cleanup)
-        site = load_site(config, report, inputs, cache)
+        site = load_site(config, report, inputs, cache, second_core_free=lunr_job is None)
         if strict and report.diagnostics.warnings:
             raise SitegenError(*report.diagnostics.warnings)
         if search_index_inputs([p.paper for p in site.published]) != search_inputs:
