@@ -187,3 +187,25 @@ def test_any_bytes_are_text_or_a_clear_error(tmp_path: Path, data: bytes) -> Non
 def test_the_default_taxonomy_survives_the_loader_used_by_fuzzing() -> None:
     """The mutation tests start from the real taxonomy, which must itself load."""
     assert load_taxonomy(ROOT / "content" / "taxonomy.yaml").topics
+
+
+_SPACE_OR_NOT = st.text(
+    alphabet=st.sampled_from(
+        [chr(c) for c in range(0x3001) if chr(c).isspace()] + list("aé\u200b\x00\ufeff")
+    ),
+    max_size=20,
+)
+
+
+@FUZZ
+@given(st.lists(_SPACE_OR_NOT, max_size=4).map("".join))
+def test_cleaned_text_has_single_spaces_and_no_invisible_characters(text: str) -> None:
+    """What `clean_text` promises, said as regular expressions: every run of whitespace is one
+    space, control and invisible characters read as spaces, nothing at either end."""
+    import re
+    import unicodedata
+
+    from sitegen.textnorm import clean_text
+
+    visible = re.sub("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\ufeff]", " ", text)
+    assert clean_text(text) == re.sub(r"\s+", " ", unicodedata.normalize("NFC", visible)).strip()

@@ -82,8 +82,8 @@ def parse_listing(text: str, path: Path, captured: dt.date | None = None) -> Lis
     """Parse a listing's text. `captured` (from site.yaml) gives the year of year-less dates."""
     reader = _ListingReader(path)
     lines = [clean_text(raw) for raw in text.splitlines()]  # control characters read as blanks
-    for number, line in enumerate(lines, start=1):
-        reader.feed(line, number, _next_text(lines, number))
+    for number, (line, next_text) in enumerate(zip(lines, _next_texts(lines), strict=True), start=1):
+        reader.feed(line, number, next_text)
     entries = reader.finish()
     capture_day = reader.capture_day
     year, problems = _capture_year(entries, capture_day, captured, path)
@@ -98,12 +98,17 @@ def parse_listing(text: str, path: Path, captured: dt.date | None = None) -> Lis
     return Listing(papers, capture, tuple(reader.problems + problems))
 
 
-def _next_text(lines: list[str], number: int) -> str | None:
-    """The next non-blank line after line `number` (1-based), for one line of look-ahead."""
-    for line in lines[number:]:
+def _next_texts(lines: list[str]) -> list[str | None]:
+    """For each line, the next non-blank line after it (None after the last): one line of
+    look-ahead, found in one pass from the end."""
+    following: list[str | None] = []
+    upcoming: str | None = None
+    for line in reversed(lines):
+        following.append(upcoming)
         if line:
-            return line
-    return None
+            upcoming = line
+    following.reverse()
+    return following
 
 
 class _ListingReader:

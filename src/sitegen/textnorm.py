@@ -66,7 +66,6 @@ LATEX_SYMBOLS = {
 }
 _INLINE_MATH = re.compile(r"\$([^$\n]{1,60})\$")
 _COMMAND = re.compile(r"\\([A-Za-z]+|[%&$_#])\s?")
-_SPACES = re.compile(r"\s+")
 _INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\ufeff]")
 
 
@@ -91,7 +90,9 @@ def latex_to_text(text: str) -> str:
 def clean_text(text: str) -> str:
     """Unicode NFC, single spaces, no control characters: what a reader should see."""
     text = unicodedata.normalize("NFC", text)
-    return _SPACES.sub(" ", _INVISIBLE.sub(" ", text)).strip()
+    # str.split() splits on exactly the characters \s matches, runs of them at once, and drops
+    # them at both ends: as `\s+` → " " and strip() would, at a third of the cost on long lines.
+    return " ".join(_INVISIBLE.sub(" ", text).split())
 
 
 def fold_ascii(text: str) -> str:
