@@ -109,14 +109,16 @@ def split_map(
     items: Sequence[A],
     minimum: int = 200,
     first: Callable[[], None] | None = None,
+    share: bool = True,
 ) -> list[R]:
     """`[function(x) for x in items]`, shared with a forked child: each process takes the next
     few items until none are left, so neither waits long for the other even when this one first
     runs `first` (other work) or some items cost more than others.
 
-    Worth it only for a few hundred items or more: the child's results come back pickled. If the
-    child fails, the items it took are done here, so a real error is raised with its traceback."""
-    if len(items) < minimum or not can_fork():
+    Worth it only for a few hundred items or more: the child's results come back pickled; and
+    only when a core is free (`share`). If the child fails, the items it took are done here, so a
+    real error is raised with its traceback."""
+    if not share or len(items) < minimum or not can_fork():
         if first is not None:
             first()
         return [function(x) for x in items]

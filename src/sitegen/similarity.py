@@ -15,16 +15,13 @@ import math
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from .background import split_map
 from .models import Paper, Taxonomy, Topic
 
 Vector = dict[str, float]
-A = TypeVar("A")
-R = TypeVar("R")
 
 _STOPWORD_TEXT = """
 a about above across after again against all also although am among an and any are as at be
@@ -200,19 +197,14 @@ def paper_vectors(papers: Sequence[Paper], shared: bool = True) -> PaperVectors:
 
     With `shared`, the features and the vectors are each made half here, half in a forked child
     (`split_map`): 10,000 papers' text statistics take 3.2 s instead of 4.1 s."""
-    each = split_map if shared else _one_by_one
-    terms = each(_paper_features, papers)
+    terms = split_map(_paper_features, papers, share=shared)
     model = TfIdf.fit(terms)
-    vectors = each(model.vector, terms)
+    vectors = split_map(model.vector, terms, share=shared)
     return PaperVectors(model, dict(zip((p.slug for p in papers), vectors, strict=True)))
 
 
 def _paper_features(paper: Paper) -> list[str]:
     return features(paper_text(paper))
-
-
-def _one_by_one(function: Callable[[A], R], items: Sequence[A]) -> list[R]:
-    return [function(item) for item in items]
 
 
 def build_profiles(
