@@ -408,6 +408,8 @@ class Assigner:
             self._rescoring_index = RuleIndex(rules)
         if self.similarity and len(stale) * 4 <= len(self.topics):
             self.similarity = replace(self.similarity, one_by_one=True)
+        elif self.similarity:  # made here once, before assignment forks, not in each process
+            _ = self.similarity.profiles.postings
 
     def _scores(
         self, paper: Paper, kept: Mapping[str, KeptScores] | None = None
