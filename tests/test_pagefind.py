@@ -17,7 +17,7 @@ from sitegen.config import SearchSettings, load_config
 from sitegen.errors import SitegenError
 from sitegen.models import AssignedPaper, Paper
 from sitegen.pagefind_search import bundle_folders, make_pagefind_bundle, record_html
-from sitegen.pipeline import build
+from sitegen.pipeline import BuildReport, build, load_site
 
 from .conftest import ROOT, serving
 from .test_reader_site import count_in_status, open_search, shown_results
@@ -241,3 +241,21 @@ def test_an_index_pagefind_left_incomplete_is_made_again(tmp_path: Path, monkeyp
     monkeypatch.setattr(pagefind_search, "_index", lambda r, b, lang: cut_short(r, b, lang, 2))
     with pytest.raises(SitegenError, match="incomplete twice"):
         make_pagefind_bundle(papers, lambda slug: f"/papers/{slug}/", "en", tmp_path / "always")
+
+
+def test_published_papers_are_handed_over_before_related_papers_are_found(make_project) -> None:
+    """A Pagefind index needs only the published papers and their topics, so `build` starts it
+    then, to run beside the related papers and the rendering instead of after them."""
+    project = make_project(
+        {"content/overrides.yaml": "papers:\n  - paper: lora-tricks-for-everyone\n    off_topic: true\n"}
+    )
+    report = BuildReport()
+    handed: list[tuple[list[str], bool]] = []
+    site = load_site(
+        load_config(project / "site.yaml"),
+        report,
+        on_published=lambda papers: handed.append(([p.slug for p in papers], "related" in report.timings)),
+    )
+    assert handed == [([p.slug for p in site.published], False)]
+    assert "lora-tricks-for-everyone" not in handed[0][0]
+    assert "related" in report.timings

@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 from .assign import Assigner
-from .background import in_background, split_map
+from .background import Pending, in_background, split_map
 from .cache import BuildCache, content_digest
 from .config import SiteConfig
 from .dedupe import merge_duplicates
@@ -123,13 +124,16 @@ def load_site(
     inputs: Inputs | None = None,
     cache: BuildCache | None = None,
     second_core_free: bool = True,
+    on_published: Callable[[Sequence[AssignedPaper]], None] | None = None,
 ) -> Site:
     """Phase 1: read, parse, merge, assign — the whole site in memory, nothing written.
 
     What depends only on the papers' text (text statistics, related papers) comes from `cache`
     when that text is unchanged: an editor who tweaks the taxonomy does not wait for it again.
     `second_core_free` is False while a child builds the Lunr index: sharing the text statistics
-    with another child would then only add the cost of handing the halves back."""
+    with another child would then only add the cost of handing the halves back.
+    `on_published` is given the published papers as soon as their topics are known, before the
+    related papers are found: work that needs only them (a Pagefind index) can start early."""
     inputs = inputs or load_inputs(config, report)
     cache = cache or BuildCache(None)
     papers, taxonomy, overrides = inputs.papers, inputs.taxonomy, inputs.overrides
@@ -146,6 +150,8 @@ def load_site(
         assigned = apply_overrides(automatic, overrides)
         pages = report.timed("pages", lambda: load_pages(config.pages_dir, config.root))
         topic_html = {t.id: render_markdown(t.description) for t in taxonomy.walk()}
+    if on_published is not None:
+        on_published([p for p in assigned if not p.off_topic])
     published = [p.slug for p in assigned if not p.off_topic]
     related = report.timed(
         "related",
@@ -257,32 +263,42 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
         lunr_job = None
         if index and index.data is None:
             lunr_job = in_background(functools.partial(search_index_json, search_inputs), cleanup)
-        site = load_site(config, report, inputs, cache, second_core_free=lunr_job is None)
-        if strict and report.diagnostics.warnings:
-            raise SitegenError(*report.diagnostics.warnings)
-        if search_index_inputs([p.paper for p in site.published]) != search_inputs:
-            raise RuntimeError("bug: the search index is made from other papers than the site's")
-        pagefind_job = None
-        if engine == "pagefind":
+        pagefind_jobs: list[Pending[dict[str, Path]]] = []
+
+        def start_pagefind(published: Sequence[AssignedPaper]) -> None:
+            """While this process finds related papers and renders: a Pagefind index needs only
+            the published papers and their topics."""
             scratch = cleanup.enter_context(scratch_beside(config.output_dir))
             records = cleanup.enter_context(scratch_in_memory(scratch))
-            paper_url = Urls(config.base_url).paper
             make = functools.partial(
                 make_pagefind_bundles,
-                site.published,
-                paper_url,
+                published,
+                Urls(config.base_url).paper,
                 config.language,
                 scratch,
                 config.search.pagefind_shard,
                 records,
             )
-            pagefind_job = in_background(make, cleanup)
+            pagefind_jobs.append(in_background(make, cleanup))
+
+        site = load_site(
+            config,
+            report,
+            inputs,
+            cache,
+            second_core_free=lunr_job is None,
+            on_published=start_pagefind if engine == "pagefind" else None,
+        )
+        if strict and report.diagnostics.warnings:
+            raise SitegenError(*report.diagnostics.warnings)
+        if search_index_inputs([p.paper for p in site.published]) != search_inputs:
+            raise RuntimeError("bug: the search index is made from other papers than the site's")
         staging = cleanup.enter_context(Staging(config.output_dir))
         report.timed("render", lambda: render_files(site, config, staging, engine, cache))
         folders = {}
         if lunr_job and index:
             index.store(report.timed("search index", lunr_job.result))
-        if pagefind_job:
+        for pagefind_job in pagefind_jobs:
             folders.update(report.timed("search index", pagefind_job.result))
         if index:
             staging.write("search-index.json", index.data)  # type: ignore[arg-type]
