@@ -208,6 +208,24 @@ def test_kind_rules_pick_the_best_kind_or_the_default() -> None:
     assert assign_paper(paper("LoRA again"), tax).kind == "method"
 
 
+def test_a_weak_kind_cue_counts_only_when_no_other_kind_matched() -> None:
+    """`uncontested_threshold`: one mention of "we find that" (1.5 points) makes an analysis when
+    no other kind's rule matched at all, but not when a method cue speaks against it."""
+    kinds = (
+        KindRule("analysis", rule("we find that", scope="abstract", weight=1.5)),
+        KindRule("method", rule("we propose", scope="abstract", weight=1)),
+    )
+    finding = "We find that LoRA forgets less."
+    both = "We propose a fix. We find that LoRA forgets less."
+    strict = taxonomy(PEFT, kinds=kinds, kind_threshold=3)
+    lenient = taxonomy(PEFT, kinds=kinds, kind_threshold=3, kind_uncontested_threshold=1.5)
+    assert assign_paper(paper("LoRA and forgetting", finding), strict).kind == "method"
+    analysis = assign_paper(paper("LoRA and forgetting", finding), lenient)
+    assert (analysis.kind, analysis.kind_reason) == ("analysis", "“We find that” in abstract (+1.5)")
+    contested = assign_paper(paper("LoRA and forgetting", both), lenient)
+    assert contested.kind == "method"  # the default: 1.5 against 1 is too weak either way
+
+
 def test_the_rule_index_changes_no_match_of_any_rule_on_the_default_survey() -> None:
     """The index only skips rules that cannot match: every rule scores the same with and without it."""
     from sitegen.assign import PaperText, rule_index, score_rule

@@ -126,3 +126,16 @@ def test_unknown_kind(tmp_path: Path) -> None:
             title: A
         """,
     ) == ["3: unknown kind 'tutorial' — use one of: method, benchmark, survey, analysis, toolkit"]
+
+
+def test_kind_thresholds_are_read_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text("kinds:\n  threshold: 3\n  uncontested_threshold: 2\ntopics:\n  - id: a\n    title: A\n")
+    settings = load_taxonomy(path).settings
+    assert (settings.kind_threshold, settings.kind_uncontested_threshold) == (3.0, 2.0)
+    path.write_text("kinds:\n  threshold: 3\ntopics:\n  - id: a\n    title: A\n")
+    assert load_taxonomy(path).settings.kind_uncontested_threshold is None  # the threshold applies
+    bad = "kinds:\n  uncontested_threshold: low\ntopics:\n  - id: a\n    title: A\n"
+    assert errors_of(tmp_path, bad) == [
+        "2: 'uncontested_threshold' of kinds must be a number — e.g. uncontested_threshold: 3.0"
+    ]

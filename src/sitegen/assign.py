@@ -368,7 +368,8 @@ class Assigner:
         if self._score_keys is None:
             settings = self.taxonomy.settings
             kind_rules = [(k.kind, _rule_key(k.rule)) for k in self.taxonomy.kind_rules]
-            kinds = _digest(kind_rules, settings.kind_threshold, settings.default_kind)
+            thresholds = (settings.kind_threshold, settings.kind_uncontested_threshold)
+            kinds = _digest(kind_rules, *thresholds, settings.default_kind)
             weight = self.similarity.weight if self.similarity else 0.0
             keys = {KINDS: kinds}
             for topic in self.topics:
@@ -567,7 +568,8 @@ def as_assignment(score: TopicScore) -> Assignment:
 
 
 def assign_kind(text: PaperText, taxonomy: Taxonomy) -> tuple[str, str]:
-    """The kind with the highest rule score above the kind threshold, else the default."""
+    """The kind with the highest rule score above the kind threshold (the uncontested threshold
+    when no other kind's rules matched), else the default."""
     totals: dict[str, list[Match]] = {}
     for kind_rule in taxonomy.kind_rules:
         totals.setdefault(kind_rule.kind, []).extend(score_rule(kind_rule.rule, text))
@@ -576,7 +578,10 @@ def assign_kind(text: PaperText, taxonomy: Taxonomy) -> tuple[str, str]:
         key=lambda t: (-t[0], t[1]),
     )
     settings = taxonomy.settings
-    if ranked and ranked[0][0] >= settings.kind_threshold:
+    threshold = settings.kind_threshold
+    if len(ranked) == 1 and settings.kind_uncontested_threshold is not None:
+        threshold = min(threshold, settings.kind_uncontested_threshold)
+    if ranked and ranked[0][0] >= threshold:
         _, kind, matches = ranked[0]
         return kind, "; ".join(str(m) for m in matches)
     return settings.default_kind, "the default kind: no kind rule matched strongly enough"

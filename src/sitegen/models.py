@@ -116,6 +116,9 @@ class AssignSettings:
     # `before` moves a topic ahead only if it scores this share of the one ahead of it.
     precedence_ratio: float = 0.0
     kind_threshold: float = 3.0
+    # A kind whose rules are the only ones that matched needs this score (None: `kind_threshold`):
+    # a weak cue no other kind contradicts is evidence enough.
+    kind_uncontested_threshold: float | None = None
     default_kind: str = "method"
 
 

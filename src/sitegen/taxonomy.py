@@ -20,7 +20,7 @@ TOPIC_KEYS = ("id", "title", "description", "rules", "exclude", "examples", "bef
 RULE_KEYS = ("phrases", "pattern", "weight", "in")
 TOPIC_RULE_KEYS = (*RULE_KEYS, "if_kind")
 KIND_RULE_KEYS = ("kind", *RULE_KEYS)
-KINDS_KEYS = ("default", "threshold", "rules")
+KINDS_KEYS = ("default", "threshold", "uncontested_threshold", "rules")
 SETTINGS_KEYS = ("threshold", "secondary_ratio", "max_topics", "similarity_weight", "precedence_ratio")
 SCOPES = ("title", "abstract", "both")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -176,12 +176,13 @@ class _Reader:
             return ()
         return tuple(r for r in (self.rule(x, TOPIC_RULE_KEYS, what) for x in rules_raw) if r)
 
-    def kinds(self, raw: Any) -> tuple[tuple[KindRule, ...], str, float]:
+    def kinds(self, raw: Any) -> tuple[tuple[KindRule, ...], dict[str, Any]]:
+        """The kind rules, and the kind settings for `AssignSettings` (none given: its defaults)."""
         if raw is None:
-            return (), "method", 3.0
+            return (), {}
         if not isinstance(raw, dict):
             self.problem(raw, None, "'kinds' must be a mapping", "with default, threshold and rules")
-            return (), "method", 3.0
+            return (), {}
         self.keys(raw, KINDS_KEYS, "kinds")
         default = raw.get("default", "method")
         if default not in KINDS:
@@ -206,7 +207,12 @@ class _Reader:
                 )
             elif rule:
                 rules.append(KindRule(kind, rule))
-        return tuple(rules), default, self.number(raw, "threshold", 3.0, "kinds")
+        threshold = self.number(raw, "threshold", AssignSettings.kind_threshold, "kinds")
+        settings = {"default_kind": default, "kind_threshold": threshold}
+        if "uncontested_threshold" in raw:
+            uncontested = self.number(raw, "uncontested_threshold", threshold, "kinds")
+            settings["kind_uncontested_threshold"] = uncontested
+        return tuple(rules), settings
 
     def settings(self, raw: Any) -> AssignSettings:
         if raw is None:
@@ -249,11 +255,11 @@ def build_taxonomy(data: Any, path: Path) -> Taxonomy:
         )
     topics = tuple(t for t in (reader.topic(raw, None) for raw in topics_raw) if t)
     _check_precedence(topics, reader)
-    kind_rules, default_kind, kind_threshold = reader.kinds(data.get("kinds"))
+    kind_rules, kind_settings = reader.kinds(data.get("kinds"))
     settings = reader.settings(data.get("settings"))
     if reader.problems:
         raise SitegenError(*reader.problems)
-    settings = replace(settings, kind_threshold=kind_threshold, default_kind=default_kind)
+    settings = replace(settings, **kind_settings)
     return Taxonomy(path=path, topics=topics, kind_rules=kind_rules, settings=settings)
 
 
