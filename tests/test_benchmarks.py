@@ -102,6 +102,20 @@ def test_the_scale_table_reports_the_slope_between_sizes() -> None:
     assert "Slope 1,000 → 11,000 papers: 2.00 s per 1,000 papers." in text
 
 
+def test_a_cold_run_moves_the_previous_output_aside_into_the_scratch_folder(tmp_path: Path) -> None:
+    """Nothing is deleted between timed builds (see `scale.cold`): it all goes with the scratch folder."""
+    scale = benchmark("scale")
+    project = tmp_path / "survey-10"
+    (project / "public" / "papers").mkdir(parents=True)
+    (project / "public" / "index.html").write_text("old")
+    (project / ".sitegen-cache").mkdir()
+    scale.move_aside(tmp_path, project / "public", project / ".sitegen-cache", project / ".public.spare")
+    assert not (project / "public").exists() and not (project / ".sitegen-cache").exists()
+    moved = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "moved-aside").rglob("*"))
+    assert "index.html" in {Path(m).name for m in moved} and all(m.startswith("moved-aside/") for m in moved)
+    assert {Path(m).name for m in moved} >= {"public", ".sitegen-cache", "papers"}
+
+
 def test_the_benchmarked_edit_changes_one_topic_rule_of_the_default_taxonomy(tmp_path: Path) -> None:
     from sitegen.taxonomy import load_taxonomy
 
