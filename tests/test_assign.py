@@ -221,7 +221,10 @@ def test_a_weak_kind_cue_counts_only_when_no_other_kind_matched() -> None:
     lenient = taxonomy(PEFT, kinds=kinds, kind_threshold=3, kind_uncontested_threshold=1.5)
     assert assign_paper(paper("LoRA and forgetting", finding), strict).kind == "method"
     analysis = assign_paper(paper("LoRA and forgetting", finding), lenient)
-    assert (analysis.kind, analysis.kind_reason) == ("analysis", "“We find that” in abstract (+1.5)")
+    assert (analysis.kind, analysis.kind_reason) == (
+        "analysis",
+        "“We find that” in abstract (+1.5); no other kind's rules matched",
+    )
     contested = assign_paper(paper("LoRA and forgetting", both), lenient)
     assert contested.kind == "method"  # the default: 1.5 against 1 is too weak either way
 

@@ -582,6 +582,9 @@ def assign_kind(text: PaperText, taxonomy: Taxonomy) -> tuple[str, str]:
     if len(ranked) == 1 and settings.kind_uncontested_threshold is not None:
         threshold = min(threshold, settings.kind_uncontested_threshold)
     if ranked and ranked[0][0] >= threshold:
-        _, kind, matches = ranked[0]
-        return kind, "; ".join(str(m) for m in matches)
+        points, kind, matches = ranked[0]
+        reason = "; ".join(str(m) for m in matches)
+        if points < settings.kind_threshold:  # enough only because nothing spoke against it
+            reason += "; no other kind's rules matched"
+        return kind, reason
     return settings.default_kind, "the default kind: no kind rule matched strongly enough"
