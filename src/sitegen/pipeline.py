@@ -150,14 +150,13 @@ def load_site(
         assigned = apply_overrides(automatic, overrides)
         pages = report.timed("pages", lambda: load_pages(config.pages_dir, config.root))
         topic_html = {t.id: render_markdown(t.description) for t in taxonomy.walk()}
+    published = [p for p in assigned if not p.off_topic]
     if on_published is not None:
-        on_published([p for p in assigned if not p.off_topic])
-    published = [p.slug for p in assigned if not p.off_topic]
+        on_published(published)
+    slugs = [p.slug for p in published]
     related = report.timed(
         "related",
-        lambda: cache.remembered(
-            "related", [text_key, published], lambda: related_papers(text.vectors, published)
-        ),
+        lambda: cache.remembered("related", [text_key, slugs], lambda: related_papers(text.vectors, slugs)),
     )
     site = Site(
         title=config.title,
@@ -263,11 +262,12 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
         lunr_job = None
         if index and index.data is None:
             lunr_job = in_background(functools.partial(search_index_json, search_inputs), cleanup)
-        pagefind_jobs: list[Pending[dict[str, Path]]] = []
+        pagefind_job: Pending[dict[str, Path]] | None = None
 
         def start_pagefind(published: Sequence[AssignedPaper]) -> None:
             """While this process finds related papers and renders: a Pagefind index needs only
             the published papers and their topics."""
+            nonlocal pagefind_job
             scratch = cleanup.enter_context(scratch_beside(config.output_dir))
             records = cleanup.enter_context(scratch_in_memory(scratch))
             make = functools.partial(
@@ -279,7 +279,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
                 config.search.pagefind_shard,
                 records,
             )
-            pagefind_jobs.append(in_background(make, cleanup))
+            pagefind_job = in_background(make, cleanup)
 
         site = load_site(
             config,
@@ -298,7 +298,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
         folders = {}
         if lunr_job and index:
             index.store(report.timed("search index", lunr_job.result))
-        for pagefind_job in pagefind_jobs:
+        if pagefind_job:
             folders.update(report.timed("search index", pagefind_job.result))
         if index:
             staging.write("search-index.json", index.data)  # type: ignore[arg-type]
