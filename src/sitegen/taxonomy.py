@@ -184,12 +184,12 @@ class _Reader:
             self.problem(raw, None, "'kinds' must be a mapping", "with default, threshold and rules")
             return (), {}
         self.keys(raw, KINDS_KEYS, "kinds")
-        default = raw.get("default", "method")
+        default = raw.get("default", AssignSettings.default_kind)
         if default not in KINDS:
             self.problem(
                 raw, "default", f"unknown default kind '{default}'", f"use one of: {', '.join(KINDS)}"
             )
-            default = "method"
+            default = AssignSettings.default_kind
         rules = []
         rules_raw = raw.get("rules") or []
         if not isinstance(rules_raw, list):
