@@ -15,18 +15,16 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
 from build_time import ROOT, copy_survey
-from measure import edit_one_topic, run_with_cpu
+from measure import SITEGEN_BUILD, edit_one_topic, run_with_cpu
 
 
 def build_with(src: Path, project: Path) -> tuple[float, float]:
     """Wall-clock and CPU seconds of one `sitegen build` process running the code in `src`."""
-    command = [sys.executable, "-m", "sitegen", "build", "--quiet"]
-    elapsed, cpu, _ = run_with_cpu(command, project, {"PYTHONPATH": str(src)})
+    elapsed, cpu, _ = run_with_cpu(SITEGEN_BUILD, project, {"PYTHONPATH": str(src)})
     return elapsed, cpu
 
 
