@@ -10,11 +10,10 @@ score and then by the editors' precedence (`before`); within each, the subtopics
 
 from __future__ import annotations
 
-import bisect
 import functools
 import hashlib
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import cache
@@ -31,180 +30,122 @@ from .models import (
     Topic,
 )
 from .similarity import PaperVectors, TopicProfiles, build_profiles, paper_vectors
-from .textmatch import Phrase, TextIndex, compile_phrase
+from .textmatch import Phrase, PhraseScanner, TextIndex, TokenRun, compile_phrase
 
 TITLE_FACTOR = 2.0
 REPEAT_BONUS = 0.5  # per extra mention in the abstract…
 MAX_REPEATS = 3  # …counting at most this many mentions
 
 
-@dataclass(frozen=True)
-class _CompiledRule:
-    by_key: dict[str, tuple[Phrase, ...]]  # a `Phrase.keys` key → the exact phrases needing it
-    wildcards: tuple[Phrase, ...]
-
-
 @cache
-def _compile_rule(rule: Rule) -> _CompiledRule:
-    """Index a rule's exact phrases by their keys (a word, or the first two words side by side
-    and all written as one), so a text is tested against a rule with one set intersection."""
-    by_key: dict[str, list[Phrase]] = {}
-    wildcards = []
+def _phrases_in_order(rule: Rule) -> tuple[Phrase, ...]:
+    """A rule's distinct phrases in the order their hits are listed: the exact ones sorted (set
+    order changes between runs and the first hit is shown as the reason), then the wildcards."""
     # dict.fromkeys drops repeats ("instruction tuning", "instruction-tuning") so none counts twice.
-    for phrase in dict.fromkeys(map(compile_phrase, rule.phrases)):
-        if phrase.wildcard:
-            wildcards.append(phrase)
-        elif phrase.words:
-            for key in phrase.keys:
-                by_key.setdefault(key, []).append(phrase)
-    return _CompiledRule({k: tuple(v) for k, v in by_key.items()}, tuple(wildcards))
-
-
-Candidates = dict[Rule, set[Phrase]]
-PREFIX_KEY = 3  # wildcard prefixes are bucketed by their first letters
+    phrases = [p for p in dict.fromkeys(map(compile_phrase, rule.phrases)) if p.words]
+    exact = sorted((p for p in phrases if not p.wildcard), key=lambda p: (p.words, p.joined))
+    return (*exact, *(p for p in phrases if p.wildcard))
 
 
 class RuleIndex:
-    """Every phrase of every rule of a taxonomy, indexed by what must occur for it: a word, or
-    two words side by side (`Phrase.keys`).
+    """Every phrase of every rule of a taxonomy (and of its exclusions), for one `PhraseScanner`
+    pass per text: that pass tells which rules match a paper at all — a handful out of
+    hundreds — and where, instead of testing every rule's phrases against every paper."""
 
-    One pass over a text's distinct words and word pairs then tells which rules can match it at
-    all — a handful out of hundreds — instead of testing every rule against every paper."""
+    def __init__(self, rules: Iterable[Rule], exclusions: Iterable[str] = ()) -> None:
+        self.rules: set[Rule] = set(rules)
+        # phrase → each rule it belongs to, with its place in that rule's order of hits
+        self.rules_of: dict[Phrase, list[tuple[Rule, int]]] = {}
+        for rule in self.rules:
+            for place, phrase in enumerate(_phrases_in_order(rule)):
+                self.rules_of.setdefault(phrase, []).append((rule, place))
+        self.scanner = PhraseScanner([*self.rules_of, *map(compile_phrase, exclusions)])
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
-        self.rules: set[Rule] = set()
-        self.by_key: dict[str, list[tuple[Rule, Phrase]]] = {}
-        self.by_prefix: dict[str, list[tuple[Rule, Phrase, str]]] = {}
-        self.short_prefixes: list[tuple[Rule, Phrase, str]] = []
-        self.prefix_count = 0
-        for rule in rules:
-            self.rules.add(rule)
-            compiled = _compile_rule(rule)
-            for key, phrases in compiled.by_key.items():
-                self.by_key.setdefault(key, []).extend((rule, p) for p in phrases)
-            for phrase in compiled.wildcards:
-                if not phrase.words:
-                    continue
-                if len(phrase.words) > 1:  # "instruction tun*": the first word is exact…
-                    self.by_key.setdefault(phrase.words[0], []).append((rule, phrase))
-                self._add_prefix(rule, phrase, phrase.joined)  # …or all written as one, any ending
-
-    def _add_prefix(self, rule: Rule, phrase: Phrase, prefix: str) -> None:
-        self.prefix_count += 1
-        if len(prefix) < PREFIX_KEY:
-            self.short_prefixes.append((rule, phrase, prefix))
-        else:
-            self.by_prefix.setdefault(prefix[:PREFIX_KEY], []).append((rule, phrase, prefix))
-
-    def all_prefixes(self) -> Iterator[tuple[Rule, Phrase, str]]:
-        yield from self.short_prefixes
-        for entries in self.by_prefix.values():
-            yield from entries
-
-    def candidates(self, text: TextIndex) -> Candidates:
-        """rule → the phrases of it that may occur in the text (verified later by `find`)."""
-        found: Candidates = {}
-        # The text's keys against the index's, whichever are fewer: a whole taxonomy's keys
-        # outnumber an abstract's, the rules of one topic re-scored after an edit do not.
-        keys = text.keys
-        if len(self.by_key) < len(keys):
-            shared: Iterable[str] = [key for key in self.by_key if key in keys]
-        else:
-            shared = [key for key in keys if key in self.by_key]
-        for key in shared:
-            for rule, phrase in self.by_key[key]:
-                found.setdefault(rule, set()).add(phrase)
-        if self.prefix_count < len(text.words):
-            vocabulary = text.vocabulary  # sorted: the words a prefix starts are found by bisection
-            for rule, phrase, prefix in self.all_prefixes():
-                i = bisect.bisect_left(vocabulary, prefix)
-                if i < len(vocabulary) and vocabulary[i].startswith(prefix):
-                    found.setdefault(rule, set()).add(phrase)
-            return found
-        for token in text.words:
-            for rule, phrase, prefix in self.by_prefix.get(token[:PREFIX_KEY], ()):
-                if token.startswith(prefix):
-                    found.setdefault(rule, set()).add(phrase)
-            for rule, phrase, prefix in self.short_prefixes:
-                if token.startswith(prefix):
-                    found.setdefault(rule, set()).add(phrase)
-        return found
+    def by_rule(self, found: Mapping[Phrase, list[TokenRun]]) -> dict[Rule, list[Phrase]]:
+        """rule → its phrases among those `found` in a text, in the order its hits are listed."""
+        placed: dict[Rule, list[tuple[int, Phrase]]] = {}
+        rules_of = self.rules_of
+        for phrase in found:
+            for rule, place in rules_of.get(phrase, ()):
+                placed.setdefault(rule, []).append((place, phrase))
+        return {
+            rule: [p for _, p in (sorted(pairs) if len(pairs) > 1 else pairs)]
+            for rule, pairs in placed.items()
+        }
 
 
 @dataclass
 class PaperText:
-    """A paper's title and abstract, tokenised once for all rules."""
+    """A paper's title and abstract, tokenised and scanned once for all rules."""
 
     slug: str
     title: TextIndex
     abstract: TextIndex
     kind: str | None = None  # set once the kind is known, for rules with `if_kind`
     index: RuleIndex | None = None
-    title_candidates: Candidates | None = None
-    abstract_candidates: Candidates | None = None
+    title_found: dict[Phrase, list[TokenRun]] | None = None  # what the scan found (None: no scan)
+    abstract_found: dict[Phrase, list[TokenRun]] | None = None
+    title_rules: dict[Rule, list[Phrase]] | None = None  # the rules it found, with their phrases
+    abstract_rules: dict[Rule, list[Phrase]] | None = None
 
     @classmethod
     def of(cls, paper: Paper, index: RuleIndex | None = None) -> PaperText:
         text = cls(paper.slug, TextIndex(paper.title), TextIndex(paper.abstract), index=index)
         if index is not None:
-            text.title_candidates = index.candidates(text.title)
-            text.abstract_candidates = index.candidates(text.abstract)
+            text.title_found = index.scanner.scan(text.title.tokens)
+            text.abstract_found = index.scanner.scan(text.abstract.tokens)
+            text.title_rules = index.by_rule(text.title_found)
+            text.abstract_rules = index.by_rule(text.abstract_found)
         return text
 
     def may_match(self, rule: Rule) -> bool:
-        """False when the rule index says none of the rule's phrases occurs (most rules, most
-        papers): then the rule need not be scored at all."""
+        """False when the scan found none of the rule's phrases (most rules, most papers): then
+        the rule need not be scored at all."""
         if rule.pattern is not None or rule.if_kind is not None or not self._indexed(rule):
             return True
         return rule in self.candidate_rules
 
     def _indexed(self, rule: Rule) -> bool:
-        """Whether the rule index looked for this rule's phrases (`candidates` speak for it)."""
+        """Whether the scan looked for this rule's phrases (its findings speak for it)."""
         return self.index is not None and rule in self.index.rules
 
     @functools.cached_property
     def candidate_rules(self) -> AbstractSet[Rule]:
-        return (self.title_candidates or {}).keys() | (self.abstract_candidates or {}).keys()
+        return (self.title_rules or {}).keys() | (self.abstract_rules or {}).keys()
 
-    def phrases(self, rule: Rule, field: str) -> AbstractSet[Phrase] | None:
-        """The rule's phrases that may occur in a field; None means "test them all"."""
-        if not self._indexed(rule):
-            return None
-        found = self.title_candidates if field == "title" else self.abstract_candidates
-        return (found or {}).get(rule, _NO_PHRASES)
+    def field(self, name: str) -> tuple[TextIndex, dict[Phrase, list[TokenRun]] | None]:
+        """The title or the abstract, and what the scan found in it (None: no scan)."""
+        if name == "title":
+            return self.title, self.title_found
+        return self.abstract, self.abstract_found
 
-
-_NO_PHRASES: AbstractSet[Phrase] = frozenset()
+    def find(self, phrase: Phrase, field: str) -> list[str]:
+        """Every occurrence of the phrase in the title or abstract, from the scan if it looked."""
+        text, found = self.field(field)
+        if found is None or self.index is None or phrase not in self.index.scanner.phrases:
+            return text.find(phrase)
+        return [text.written(*run) for run in found.get(phrase, ())]
 
 
 def rule_index(taxonomy: Taxonomy) -> RuleIndex:
-    """The index of every topic rule and kind rule of a taxonomy."""
-    return RuleIndex([r for t in taxonomy.walk() for r in t.rules] + [k.rule for k in taxonomy.kind_rules])
-
-
-def _hits(rule: Rule, text: TextIndex, phrases: AbstractSet[Phrase] | None = None) -> list[str]:
-    compiled = _compile_rule(rule)
-    if phrases is None:
-        keys = compiled.by_key.keys() & text.keys
-        exact = {p for key in keys for p in compiled.by_key[key]}
-        wildcards: Iterable[Phrase] = compiled.wildcards
-    else:
-        exact = {p for p in phrases if not p.wildcard}
-        wildcards = [p for p in compiled.wildcards if p in phrases]
-    # Sorted, because set order changes between runs and the first hit is shown as the reason.
-    hits = [hit for phrase in sorted(exact, key=lambda p: (p.words, p.joined)) for hit in text.find(phrase)]
-    for phrase in wildcards:
-        hits.extend(text.find(phrase))
-    if rule.pattern:
-        hits.extend(text.pattern_hits(rule.pattern))
-    return hits
+    """The index of every topic rule, kind rule and exclusion of a taxonomy."""
+    topics = taxonomy.walk()
+    rules = [r for t in topics for r in t.rules] + [k.rule for k in taxonomy.kind_rules]
+    return RuleIndex(rules, [phrase for t in topics for phrase in t.exclude])
 
 
 def _field_hits(rule: Rule, text: PaperText, field: str) -> list[str]:
-    phrases = text.phrases(rule, field)
-    if phrases is not None and not phrases and not rule.pattern:
-        return []  # the rule index says none of its phrases occurs here
-    return _hits(rule, text.title if field == "title" else text.abstract, phrases)
+    """The rule's hits in one field: its phrases' in order, then its pattern's."""
+    target, found = text.field(field)
+    if found is not None and text._indexed(rule):
+        found_rules = text.title_rules if field == "title" else text.abstract_rules
+        phrases = (found_rules or {}).get(rule, ())
+        hits = [target.written(*run) for phrase in phrases for run in found[phrase]]
+    else:
+        hits = [hit for phrase in _phrases_in_order(rule) for hit in target.find(phrase)]
+    if rule.pattern:
+        hits.extend(target.pattern_hits(rule.pattern))
+    return hits
 
 
 def score_rule(rule: Rule, text: PaperText) -> list[Match]:
@@ -275,7 +216,7 @@ def _says_similar(assignment: Assignment) -> bool:
 def score_topic(topic: Topic, text: PaperText, similarity: Similarity | None = None) -> TopicScore:
     """A topic's own score for a paper (its subtopics are scored separately)."""
     for phrase in topic.exclude:
-        found = text.title.find(compile_phrase(phrase)) or text.abstract.find(compile_phrase(phrase))
+        found = text.find(compile_phrase(phrase), "title") or text.find(compile_phrase(phrase), "abstract")
         if found:
             return TopicScore(topic.id, 0.0, (), excluded_by=found[0])
     matches = [m for rule in topic.rules if text.may_match(rule) for m in score_rule(rule, text)]
@@ -406,7 +347,7 @@ class Assigner:
         if len(stale) < len(self.topics) or not kinds_stale:
             rules = [r for t in stale for r in t.rules]
             rules += [k.rule for k in self.taxonomy.kind_rules] if kinds_stale else []
-            self._rescoring_index = RuleIndex(rules)
+            self._rescoring_index = RuleIndex(rules, [phrase for t in stale for phrase in t.exclude])
         if self.similarity and len(stale) * 4 <= len(self.topics):
             self.similarity = replace(self.similarity, one_by_one=True)
         elif self.similarity:  # made here once, before assignment forks, not in each process
