@@ -11,10 +11,13 @@ The result is deterministic: ties go to the alphabetically first slug.
 from __future__ import annotations
 
 import heapq
+import itertools
+import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 
 from .background import split_map
-from .similarity import Vector, normalise
+from .similarity import Vector
 
 RELATED_COUNT = 5
 TERMS_PER_PAPER = 48  # a paper's strongest terms; the rest add little to a cosine
@@ -29,25 +32,29 @@ def related_papers(
     """slug → the `count` most similar other papers among `slugs`, most similar first."""
     chosen = list(slugs)
     shared = _shared_terms(vectors, chosen)
-    strongest = {
-        slug: _top_terms(normalise({t: w for t, w in vectors.get(slug, {}).items() if t in shared}))
-        for slug in chosen
-    }
+
+    def strongest_of(slug: str) -> list[tuple[str, float]]:
+        return _strongest_terms(vectors.get(slug, {}), shared)
+
+    # Each paper's strongest terms apart from the others': shared with a second process.
+    strongest = dict(zip(chosen, split_map(strongest_of, chosen), strict=True))
     postings: dict[str, list[tuple[float, str]]] = {}
     for slug, terms in strongest.items():
         for term, weight in terms:
             postings.setdefault(term, []).append((weight, slug))
     for term, papers in postings.items():
-        if len(papers) > PAPERS_PER_TERM:
-            postings[term] = heapq.nsmallest(PAPERS_PER_TERM, papers, key=lambda p: (-p[0], p[1]))
+        if len(papers) > PAPERS_PER_TERM:  # the strongest, ties to the first slug
+            postings[term] = [
+                (-w, s) for w, s in heapq.nsmallest(PAPERS_PER_TERM, [(-w, s) for w, s in papers])
+            ]
 
     def neighbours(slug: str) -> tuple[str, ...]:
         scores: dict[str, float] = {}
         for term, weight in strongest[slug]:
             for other_weight, other in postings[term]:
-                if other != slug:
-                    scores[other] = scores.get(other, 0.0) + weight * other_weight
-        best = heapq.nsmallest(count, ((-s, other) for other, s in scores.items() if s >= MIN_SIMILARITY))
+                scores[other] = scores.get(other, 0.0) + weight * other_weight
+        scores.pop(slug, None)  # every paper is in the postings of its own terms
+        best = heapq.nsmallest(count, [(-s, other) for other, s in scores.items() if s >= MIN_SIMILARITY])
         return tuple(other for _, other in best)
 
     # Each paper's neighbours apart from the others': shared with a second process.
@@ -57,16 +64,17 @@ def related_papers(
 def _shared_terms(vectors: Mapping[str, Vector], slugs: list[str]) -> set[str]:
     """Terms of at least two papers: a word only one paper uses links it to nothing, yet would
     dilute its vector and push papers with many such words to the bottom of every list."""
-    seen: set[str] = set()
-    shared: set[str] = set()
-    for slug in slugs:
-        for term in vectors.get(slug, {}):
-            if term in seen:
-                shared.add(term)
-            else:
-                seen.add(term)
-    return shared
+    papers_with: Counter[str] = Counter(
+        itertools.chain.from_iterable(map(vectors.get, slugs, itertools.repeat({})))
+    )
+    return {term for term, n in papers_with.items() if n > 1}
 
 
-def _top_terms(vector: Vector) -> list[tuple[str, float]]:
-    return heapq.nlargest(TERMS_PER_PAPER, vector.items(), key=lambda item: (item[1], item[0]))
+def _strongest_terms(vector: Vector, shared: set[str]) -> list[tuple[str, float]]:
+    """The paper's `TERMS_PER_PAPER` strongest shared terms, weighed as in its vector cut down to
+    shared terms and normalised (the strongest first, ties to the last term alphabetically)."""
+    kept = [(weight, term) for term, weight in vector.items() if term in shared]
+    norm = math.sqrt(sum(weight * weight for weight, _ in kept))
+    if not norm:
+        return []
+    return [(term, weight / norm) for weight, term in heapq.nlargest(TERMS_PER_PAPER, kept)]
