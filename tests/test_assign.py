@@ -308,3 +308,22 @@ def test_text_statistics_shared_with_a_child_are_the_ones_made_alone() -> None:
     assert list(shared.vectors) == list(alone.vectors)
     for slug, vector in alone.vectors.items():
         assert list(shared.vectors[slug].items()) == list(vector.items()), slug
+
+
+def test_content_words_drop_stop_words_and_fold_plurals_the_same_every_time() -> None:
+    """Words are folded once and looked up after: the first and later texts read alike, and a
+    full cache (a long-running `sitegen serve`) still folds new words."""
+    from sitegen import similarity
+
+    text = "We propose Studies of LoRA models; the losses and analysis of bias in policies."
+    expected = ["study", "lora", "losse", "analysis", "bia", "policy"]  # crude, but the same everywhere
+    assert similarity.words(text) == expected
+    assert similarity.words(text) == expected
+    assert similarity.features("reward models align") == ["reward", "align", "reward align"]
+    full = similarity._Folded()
+    limit, similarity._FOLDED_LIMIT = similarity._FOLDED_LIMIT, 0
+    try:
+        assert [full[w] for w in ("adapters", "the", "of", "rewards")] == ["adapter", "", "", "reward"]
+        assert not full
+    finally:
+        similarity._FOLDED_LIMIT = limit
