@@ -327,3 +327,26 @@ def test_content_words_drop_stop_words_and_fold_plurals_the_same_every_time() ->
         assert not full
     finally:
         similarity._FOLDED_LIMIT = limit
+
+
+def test_topics_left_unscored_under_the_floor_change_no_assignment_of_the_default_survey(monkeypatch) -> None:
+    """Most topics could reach a paper only by similarity, and fall short: they are not scored.
+    Every paper must get the same topics, subtopics, reasons, kind and near misses as when every
+    topic is scored."""
+    from sitegen.assign import Assigner, PaperText
+    from sitegen.config import load_config
+    from sitegen.pipeline import BuildReport, load_inputs
+
+    from .conftest import ROOT
+
+    inputs = load_inputs(load_config(ROOT / "site.yaml"), BuildReport())
+    assigner = Assigner(inputs.papers, inputs.taxonomy, inputs.examples)
+    shortcut = [assigner.assign_keeping(p) for p in inputs.papers]
+    skipped = sum(
+        assigner._under_floor(t, PaperText.of(p, assigner.rule_index))
+        for p in inputs.papers[::10]
+        for t in assigner.topics
+    )
+    monkeypatch.setattr(Assigner, "_under_floor", lambda self, topic, text: False)
+    assert [assigner.assign_keeping(p) for p in inputs.papers] == shortcut
+    assert skipped > 0.5 * len(inputs.papers[::10]) * len(assigner.topics)

@@ -139,15 +139,16 @@ settings:
 
 
 def scored_topics(monkeypatch) -> Counter[str]:
-    """Counts, per topic id, the papers `score_topic` scores during the builds that follow."""
+    """Counts, per topic id, the papers whose score for it the builds that follow work out anew
+    (each passes `_under_floor` once, which decides whether `score_topic` must run)."""
     counted: Counter[str] = Counter()
-    real = assign_module.score_topic
+    real = assign_module.Assigner._under_floor
 
-    def counting(topic, text, similarity=None):
+    def counting(self, topic, text):
         counted[topic.id] += 1
-        return real(topic, text, similarity)
+        return real(self, topic, text)
 
-    monkeypatch.setattr(assign_module, "score_topic", counting)
+    monkeypatch.setattr(assign_module.Assigner, "_under_floor", counting)
     monkeypatch.setattr("sitegen.background.can_fork", lambda: False)  # count in this process
     return counted
 

@@ -188,8 +188,11 @@ class Similarity:
     weight: float
     one_by_one: bool = False  # a paper's similarity to a few topics only (see `Assigner.use_kept`)
 
+    def points(self, slug: str, topic_id: str) -> float:
+        return round(self.weight * self.profiles.similarity(slug, topic_id, self.one_by_one), 2)
+
     def match(self, slug: str, topic_id: str) -> Match | None:
-        points = round(self.weight * self.profiles.similarity(slug, topic_id, self.one_by_one), 2)
+        points = self.points(slug, topic_id)
         return Match(SIMILAR_PLACEHOLDER, "similar to", points) if points > 0 else None
 
     def explain(self, slug: str, assignment: Assignment, like: str | None = None) -> Assignment:
@@ -332,7 +335,7 @@ class Assigner:
 
     def scores(self, paper: Paper) -> tuple[dict[str, TopicScore], str, str]:
         """Every topic's exact score for the paper (none from `kept`), its kind and the reason."""
-        scores, kind, kind_reason, _ = self._scores(paper, {})
+        scores, kind, kind_reason, _ = self._scores(paper, {}, exact=True)
         return scores, kind, kind_reason
 
     def use_kept(self, kept: dict[str, Any]) -> None:
@@ -354,10 +357,11 @@ class Assigner:
             _ = self.similarity.profiles.postings
 
     def _scores(
-        self, paper: Paper, kept: Mapping[str, KeptScores] | None = None
+        self, paper: Paper, kept: Mapping[str, KeptScores] | None = None, exact: bool = False
     ) -> tuple[dict[str, TopicScore], str, str, dict[str, Any]]:
-        """As `scores`, reusing `kept` ones (a score under the floor reads as 0, which decides
-        the same); also the scores made anew that are worth keeping, by score key."""
+        """As `scores`, reusing `kept` ones; also the scores made anew that are worth keeping, by
+        score key. Unless `exact`, a score under the floor may read as 0, which decides the same:
+        a kept one, or one that only the topic's similarity could make (most topics, most papers)."""
         index = self._rescoring_index if kept is None else self.rule_index
         kept = self.kept if kept is None else kept
         fresh: dict[str, Any] = {}
@@ -376,7 +380,10 @@ class Assigner:
                 if text is None:
                     text = PaperText.of(paper, index)
                 text.kind = kind
-                score = score_topic(topic, text, self.similarity)
+                if not exact and self._under_floor(topic, text):
+                    score = self._zeros[topic.id]
+                else:
+                    score = score_topic(topic, text, self.similarity)
                 if score.score >= self.floor:
                     fresh[keys[topic.id]] = _pack(score)
             elif packed is _ZERO:
@@ -385,6 +392,13 @@ class Assigner:
                 score = _unpack(topic.id, packed)
             scores[topic.id] = score
         return scores, kind, kind_reason, fresh
+
+    def _under_floor(self, topic: Topic, text: PaperText) -> bool:
+        """Whether the topic scores under the floor for sure, without scoring it: none of its
+        rules can match, and its similarity alone falls short."""
+        if any(text.may_match(rule) for rule in topic.rules):
+            return False
+        return not self.similarity or self.similarity.points(text.slug, topic.id) < self.floor
 
     def explain(self, slug: str, assignment: Assignment) -> Assignment:
         return self.similarity.explain(slug, assignment) if self.similarity else assignment

@@ -179,8 +179,10 @@ class TopicProfiles:
     def _all_topics(self, slug: str) -> dict[str, float]:
         totals = [0.0] * len(self.profiles)  # summed by number: cheaper than by id in a dict
         postings = self.postings
-        for term, value in self.papers.get(slug, {}).items():
-            for number, weight in postings.get(term, ()):
+        vector = self.papers.get(slug, {})
+        for term in filter(postings.__contains__, vector):  # the shared terms, in the paper's order
+            value = vector[term]
+            for number, weight in postings[term]:
                 totals[number] += value * weight
         return {topic_id: total for topic_id, total in zip(self.profiles, totals, strict=True) if total}
 
@@ -192,8 +194,10 @@ class TopicProfiles:
         if postings is None:
             postings = self._example_postings[topic_id] = self._postings_of(self.examples.get(topic_id, ()))
         totals: dict[str, float] = {}
-        for term, value in self.papers.get(slug, {}).items():
-            for example, weight in postings.get(term, ()):
+        vector = self.papers.get(slug, {})
+        for term in filter(postings.__contains__, vector):
+            value = vector[term]
+            for example, weight in postings[term]:
                 totals[example] = totals.get(example, 0.0) + value * weight
         scored = [(ex, totals.get(ex, 0.0)) for ex in self.examples.get(topic_id, ()) if ex != slug]
         return sorted(scored, key=lambda s: (-s[1], s[0]))[:n]
