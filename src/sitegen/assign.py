@@ -113,15 +113,18 @@ class PaperText:
     def candidate_rules(self) -> AbstractSet[Rule]:
         return (self.title_rules or {}).keys() | (self.abstract_rules or {}).keys()
 
-    def field(self, name: str) -> tuple[TextIndex, dict[Phrase, list[TokenRun]] | None]:
-        """The title or the abstract, and what the scan found in it (None: no scan)."""
+    def field(
+        self, name: str
+    ) -> tuple[TextIndex, dict[Phrase, list[TokenRun]] | None, dict[Rule, list[Phrase]] | None]:
+        """The title or the abstract, and what the scan found in it: phrases, and rules with
+        their phrases (None: no scan)."""
         if name == "title":
-            return self.title, self.title_found
-        return self.abstract, self.abstract_found
+            return self.title, self.title_found, self.title_rules
+        return self.abstract, self.abstract_found, self.abstract_rules
 
     def find(self, phrase: Phrase, field: str) -> list[str]:
         """Every occurrence of the phrase in the title or abstract, from the scan if it looked."""
-        text, found = self.field(field)
+        text, found, _ = self.field(field)
         if found is None or self.index is None or phrase not in self.index.scanner.phrases:
             return text.find(phrase)
         return [text.written(*run) for run in found.get(phrase, ())]
@@ -136,10 +139,9 @@ def rule_index(taxonomy: Taxonomy) -> RuleIndex:
 
 def _field_hits(rule: Rule, text: PaperText, field: str) -> list[str]:
     """The rule's hits in one field: its phrases' in order, then its pattern's."""
-    target, found = text.field(field)
-    if found is not None and text._indexed(rule):
-        found_rules = text.title_rules if field == "title" else text.abstract_rules
-        phrases = (found_rules or {}).get(rule, ())
+    target, found, found_rules = text.field(field)
+    if found is not None and found_rules is not None and text._indexed(rule):
+        phrases = found_rules.get(rule, ())
         hits = [target.written(*run) for phrase in phrases for run in found[phrase]]
     else:
         hits = [hit for phrase in _phrases_in_order(rule) for hit in target.find(phrase)]
