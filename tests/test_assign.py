@@ -350,3 +350,17 @@ def test_topics_left_unscored_under_the_floor_change_no_assignment_of_the_defaul
     monkeypatch.setattr(Assigner, "_under_floor", lambda self, topic, text: False)
     assert [assigner.assign_keeping(p) for p in inputs.papers] == shortcut
     assert skipped > 0.5 * len(inputs.papers[::10]) * len(assigner.topics)
+
+
+def test_the_scan_reports_words_as_written_when_lowercasing_changes_a_texts_length() -> None:
+    """ "İ" lowers to two characters: the words' places are then found one by one, and the scan
+    must still hand back each occurrence as the text writes it."""
+    from sitegen.assign import PaperText, RuleIndex, score_rule
+
+    lora, tuning = rule("lora"), rule("fine-tuning")
+    text = PaperText.of(
+        paper("t", "İnstruction Fine-Tuning with LoRA, then fine tuning"), RuleIndex([lora, tuning])
+    )
+    assert [(m.text, m.field) for r in (lora, tuning) for m in score_rule(r, text)] == [
+        ("LoRA", "abstract"), ("Fine-Tuning", "abstract ×2"),
+    ]  # fmt: skip
