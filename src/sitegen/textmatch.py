@@ -80,8 +80,9 @@ def _may_see_case(body: str) -> bool:
 class TextIndex:
     """Lowercase tokens of one text with their character spans, indexed for phrase look-ups.
 
-    Most texts match few phrases, so only the distinct words are computed up front (in C, by
-    the regex engine); word positions and spans are worked out the first time a phrase needs them.
+    Only the tokens are made up front (in C, by the regex engine): a `PhraseScanner` needs no
+    more. The distinct words, word pairs and positions that `find` uses for one phrase at a time,
+    and the spans of the words an occurrence is written with, are worked out on first use.
     """
 
     def __init__(self, text: str) -> None:
@@ -93,8 +94,11 @@ class TextIndex:
             self.tokens: list[str] = self._pieces[1::2]
         else:  # "İ" lowers to two characters; lower each word as found instead
             self.tokens = [m.group(0).lower() for m in _WORD.finditer(text)]
-        self.words: frozenset[str] = frozenset(self.tokens)
         self.lowered = lowered if text.isascii() else None  # for `pattern_hits`: ASCII lowers exactly
+
+    @functools.cached_property
+    def words(self) -> frozenset[str]:
+        return frozenset(self.tokens)
 
     @functools.cached_property
     def keys(self) -> frozenset[str]:
