@@ -364,3 +364,19 @@ def test_the_scan_reports_words_as_written_when_lowercasing_changes_a_texts_leng
     assert [(m.text, m.field) for r in (lora, tuning) for m in score_rule(r, text)] == [
         ("LoRA", "abstract"), ("Fine-Tuning", "abstract ×2"),
     ]  # fmt: skip
+
+
+def test_an_assignment_handed_back_by_a_child_is_the_one_made() -> None:
+    """A forked child hands its share of the assignments back as plain tuples without the
+    paper; the parent's copy must equal the assignment itself, reasons and near misses included."""
+    from sitegen.assign import Assigner, pack_assigned, unpack_assigned
+    from sitegen.config import load_config
+    from sitegen.pipeline import BuildReport, load_inputs
+
+    from .conftest import ROOT
+
+    inputs = load_inputs(load_config(ROOT / "site.yaml"), BuildReport())
+    assigner = Assigner(inputs.papers, inputs.taxonomy, inputs.examples)
+    made = [assigner.assign(p) for p in inputs.papers]
+    assert [unpack_assigned(a.paper, pack_assigned(a)) for a in made] == made
+    assert sum(bool(a.subtopics) for a in made) > 100 and sum(bool(a.near) for a in made) > 10

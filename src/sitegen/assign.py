@@ -408,6 +408,12 @@ class Assigner:
     def assign(self, paper: Paper) -> AssignedPaper:
         return self.assign_keeping(paper)[0]
 
+    def assign_packed(self, paper: Paper) -> tuple[PackedAssignment, dict[str, Any]]:
+        """`assign_keeping`, with the assignment as plain tuples (`pack_assigned`): what a forked
+        child hands back."""
+        assigned, fresh = self.assign_keeping(paper)
+        return pack_assigned(assigned), fresh
+
     def assign_keeping(self, paper: Paper) -> tuple[AssignedPaper, dict[str, Any]]:
         """The paper's topics and kind, and the scores made anew for it (see `remember`)."""
         settings = self.taxonomy.settings
@@ -492,6 +498,45 @@ def _pack(score: TopicScore) -> tuple[Any, ...]:
 def _unpack(topic_id: str, packed: tuple[Any, ...]) -> TopicScore:
     score, matches, excluded_by = packed
     return TopicScore(topic_id, score, tuple(Match(*m) for m in matches), excluded_by)
+
+
+PackedAssignment = tuple[Any, ...]
+
+
+def pack_assigned(assigned: AssignedPaper) -> PackedAssignment:
+    """What `assign_keeping` decides for a paper, as plain tuples and without the paper itself:
+    a forked child's share of a large survey comes back pickled, and dataclasses pickle and read
+    back several times slower (and the parent has the papers already)."""
+    return (
+        tuple(_pack_assignment(a) for a in assigned.topics),
+        tuple(_pack_assignment(a) for a in assigned.subtopics),
+        assigned.kind,
+        assigned.kind_reason,
+        assigned.order_note,
+        assigned.near,
+    )
+
+
+def unpack_assigned(paper: Paper, packed: PackedAssignment) -> AssignedPaper:
+    topics, subtopics, kind, kind_reason, order_note, near = packed
+    return AssignedPaper(
+        paper=paper,
+        topics=tuple(_unpack_assignment(*a) for a in topics),
+        subtopics=tuple(_unpack_assignment(*a) for a in subtopics),
+        kind=kind,
+        kind_reason=kind_reason,
+        order_note=order_note,
+        near=near,
+    )
+
+
+def _pack_assignment(assignment: Assignment) -> tuple[Any, ...]:
+    matches = tuple((m.text, m.field, m.points) for m in assignment.matches)
+    return (assignment.topic_id, assignment.score, matches)
+
+
+def _unpack_assignment(topic_id: str, score: float, matches: tuple[Any, ...]) -> Assignment:
+    return Assignment(topic_id, score, tuple(Match(*m) for m in matches))
 
 
 def _rule_key(rule: Rule) -> tuple[Any, ...]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .assign import Assigner
+from .assign import Assigner, unpack_assigned
 from .background import Pending, in_background, split_map
 from .cache import BuildCache, content_digest
 from .config import SiteConfig
@@ -184,10 +184,10 @@ def _assign(assigner: Assigner, papers: list[Paper], text_key: str, cache: Build
     """Every paper's topics, re-scoring only the topics (and kinds) an edit changed since the
     scores `cache` kept: an editor who sharpens one topic's rules waits for that topic alone."""
     assigner.use_kept(cache.load("scores", text_key) or {})
-    done = split_map(assigner.assign_keeping, papers)
+    done = split_map(assigner.assign_packed, papers)
     if any(fresh for _, fresh in done):
         cache.keep("scores", text_key, assigner.remember(papers, [fresh for _, fresh in done]))
-    return [assigned for assigned, _ in done]
+    return [unpack_assigned(paper, packed) for paper, (packed, _) in zip(papers, done, strict=True)]
 
 
 def _warn_empty_topics(site: Site, config: SiteConfig, diagnostics: Diagnostics) -> None:
