@@ -491,13 +491,20 @@ _ZERO = (0.0, (), None)  # a packed zero score with no match, the common case
 
 def _pack(score: TopicScore) -> tuple[Any, ...]:
     """A score as plain tuples: pickled and read back several times faster than dataclasses."""
-    matches = tuple((m.text, m.field, m.points) for m in score.matches)
-    return (float(score.score), matches, score.excluded_by)
+    return (float(score.score), _pack_matches(score.matches), score.excluded_by)
 
 
 def _unpack(topic_id: str, packed: tuple[Any, ...]) -> TopicScore:
     score, matches, excluded_by = packed
-    return TopicScore(topic_id, score, tuple(Match(*m) for m in matches), excluded_by)
+    return TopicScore(topic_id, score, _unpack_matches(matches), excluded_by)
+
+
+def _pack_matches(matches: Iterable[Match]) -> tuple[tuple[str, str, float], ...]:
+    return tuple((m.text, m.field, m.points) for m in matches)
+
+
+def _unpack_matches(packed: Iterable[tuple[str, str, float]]) -> tuple[Match, ...]:
+    return tuple(Match(*m) for m in packed)
 
 
 PackedAssignment = tuple[Any, ...]
@@ -531,12 +538,11 @@ def unpack_assigned(paper: Paper, packed: PackedAssignment) -> AssignedPaper:
 
 
 def _pack_assignment(assignment: Assignment) -> tuple[Any, ...]:
-    matches = tuple((m.text, m.field, m.points) for m in assignment.matches)
-    return (assignment.topic_id, assignment.score, matches)
+    return (assignment.topic_id, assignment.score, _pack_matches(assignment.matches))
 
 
 def _unpack_assignment(topic_id: str, score: float, matches: tuple[Any, ...]) -> Assignment:
-    return Assignment(topic_id, score, tuple(Match(*m) for m in matches))
+    return Assignment(topic_id, score, _unpack_matches(matches))
 
 
 def _rule_key(rule: Rule) -> tuple[Any, ...]:
