@@ -20,10 +20,10 @@ from functools import cache
 
 _WORD = re.compile(r"\w+")
 _WORD_PIECES = re.compile(r"(\w+)")  # split by it: gap, word, gap, …, word, gap
+TokenRun = tuple[int, int]  # the first and last token of an occurrence
 # Read left to right, so an escaped backslash is one pair: an escape, a group with flags or a
 # name (`(?-i:`, `(?P=name)`), or an uppercase letter.
 _CASE_CLUES = re.compile(r"\\(.)|(\(\?(?![:=!]|<[=!])|[A-Z])", re.DOTALL)
-TokenRun = tuple[int, int]  # the first and last token of an occurrence
 _CASE_FREE_ESCAPES = frozenset("sSwWdDbB")  # \s, \w, \d, \b and their opposites know no case
 
 
