@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sitegen.charts import YearCounts, topic_year_grid, year_bars, year_span
 from sitegen.models import AssignedPaper, Paper, SourceRef
-from sitegen.related import related_papers
+from sitegen.related import TERMS_PER_PAPER, _strongest_terms, related_papers
 from sitegen.similarity import paper_vectors
 
 
@@ -46,6 +46,17 @@ def test_related_papers_are_deterministic_on_ties() -> None:
     twins = [paper(s, "Same words here", "identical abstract text") for s in ("c", "a", "b", "d")]
     vectors = paper_vectors(twins).vectors
     assert related_papers(vectors, ["c", "a", "b", "d"], count=2)["d"] == ("a", "b")
+
+
+def test_a_paper_keeps_its_strongest_shared_terms_ties_to_the_last_term() -> None:
+    # More terms than are kept, with a tie across the cut, and one term no other paper has.
+    vector = {f"t{n:02}": float(n // 3) for n in range(TERMS_PER_PAPER + 12)} | {"lonely": 99.0}
+    shared = set(vector) - {"lonely"}
+    kept = _strongest_terms(vector, shared)
+    ranked = sorted(shared, key=lambda term: (vector[term], term), reverse=True)[:TERMS_PER_PAPER]
+    assert [term for term, _ in kept] == ranked
+    norm = sum(vector[term] ** 2 for term in shared) ** 0.5
+    assert [weight for _, weight in kept] == [vector[term] / norm for term in ranked]
 
 
 def assigned(date: dt.date | None) -> AssignedPaper:
