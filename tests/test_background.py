@@ -167,6 +167,26 @@ def test_split_map_shares_the_items_while_the_parent_does_other_work_first(forki
 
 
 @needs_fork
+def test_the_helper_of_split_map_yields_to_this_process_and_to_background_jobs(forking, tmp_path) -> None:
+    parent, marker = os.getpid(), tmp_path / "child-started"
+    niceness = os.nice(0)
+
+    def priority(x: int) -> tuple[int, int]:
+        if os.getpid() != parent:
+            marker.touch()
+        return os.getpid(), os.nice(0)
+
+    def first() -> None:  # until the child has taken an item
+        deadline = time.monotonic() + 10
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    done = background.split_map(priority, list(range(300)), first=first)
+    assert {nice for pid, nice in done if pid != parent} == {min(19, niceness + background.HELPER_NICENESS)}
+    assert {nice for pid, nice in done if pid == parent} <= {niceness} and os.nice(0) == niceness
+
+
+@needs_fork
 def test_a_worker_runs_in_its_child_until_stopped_and_falls_back_when_the_child_is_gone(forking) -> None:
     worker = background.Worker.start(os.getpid)
     try:
