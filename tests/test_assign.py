@@ -114,6 +114,24 @@ def test_secondary_topics_need_a_share_of_the_best_score() -> None:
     assert [a.topic_id for a in result.topics] == ["peft"]
 
 
+def test_a_topic_may_set_its_own_share_of_the_best_score() -> None:
+    """A facet that goes second to any topic (the guide's "understanding" beside an analysis of
+    any method) joins at its own, lower share; the other topics keep the settings' share."""
+    weak_second = paper("LoRA adapters", "LoRA adapters, LoRA everywhere, with one DPO run.")
+    facet = Topic(id="align", title="Alignment", description="", rules=ALIGN.rules, secondary_ratio=0.2)
+    result = assign_paper(weak_second, taxonomy(PEFT, facet, threshold=1, secondary_ratio=0.5))
+    assert [a.topic_id for a in result.topics] == ["peft", "align"]
+    strict = Topic(id="peft", title="PEFT", description="", rules=PEFT.rules, secondary_ratio=0.9)
+    dpo_first = paper("DPO pairs", "DPO with one LoRA run and LoRA again.")  # 9 against 4.5
+    assert [a.topic_id for a in assign_paper(dpo_first, taxonomy(strict, ALIGN, threshold=1)).topics] == [
+        "align"
+    ]
+    assert [a.topic_id for a in assign_paper(dpo_first, taxonomy(PEFT, ALIGN, threshold=1)).topics] == [
+        "align",
+        "peft",
+    ]
+
+
 def test_scope_limits_a_rule_to_one_field() -> None:
     title_only = Topic(id="t", title="T", description="", rules=(rule("code", scope="title"),))
     assert assign_paper(paper("Plain title", "Our code is available."), taxonomy(title_only)).topics == ()

@@ -76,6 +76,17 @@ def test_explain_lists_every_topic_with_its_score_and_reasons(
     assert missing.exit_code == 1 and "no paper matches 'quantum gravity'" in missing.output
 
 
+def test_explain_names_the_topics_with_their_own_share_of_the_best_score(make_project) -> None:
+    from .conftest import MINIMAL_TAXONOMY
+
+    own = MINIMAL_TAXONOMY.replace(
+        "    description: RLHF and DPO.\n", "    description: RLHF and DPO.\n    secondary_ratio: 0.2\n"
+    )
+    site = load(make_project({"content/sources/listing.txt": LISTING, "content/taxonomy.yaml": own}))
+    (paper,) = find_papers(site, "lora tricks")
+    assert "further topics need 0.5 × the best score (alignment 0.2)" in explain(site, paper)
+
+
 def test_drift_report_names_what_moved(make_project) -> None:
     site = load(make_project({"content/sources/listing.txt": LISTING}))
     before = json.dumps(

@@ -128,6 +128,18 @@ def test_unknown_kind(tmp_path: Path) -> None:
     ) == ["3: unknown kind 'tutorial' — use one of: method, benchmark, survey, analysis, toolkit"]
 
 
+def test_a_topics_own_secondary_ratio_is_read_and_checked(tmp_path: Path) -> None:
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text("topics:\n  - id: a\n    title: A\n    secondary_ratio: 0.3\n  - id: b\n    title: B\n")
+    assert [t.secondary_ratio for t in load_taxonomy(path).topics] == [0.3, None]
+    assert errors_of(tmp_path, "topics:\n  - id: a\n    title: A\n    secondary_ratio: 3\n") == [
+        "4: 'secondary_ratio' of topic 'a' must be between 0 and 1 — e.g. secondary_ratio: 0.3"
+    ]
+    assert errors_of(tmp_path, "topics:\n  - id: a\n    title: A\n    secondary_ratio: half\n") == [
+        "4: 'secondary_ratio' of topic 'a' must be a number — e.g. secondary_ratio: 0.5"
+    ]
+
+
 def test_kind_thresholds_are_read_and_checked(tmp_path: Path) -> None:
     path = tmp_path / "taxonomy.yaml"
     path.write_text("kinds:\n  threshold: 3\n  uncontested_threshold: 2\ntopics:\n  - id: a\n    title: A\n")

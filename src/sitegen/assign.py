@@ -231,15 +231,28 @@ def score_topic(topic: Topic, text: PaperText, similarity: Similarity | None = N
     return TopicScore(topic.id, round(sum(m.points for m in matches), 2), tuple(matches))
 
 
-def choose(candidates: list[TopicScore], settings: AssignSettings) -> list[TopicScore]:
-    """Topics above the threshold and within `secondary_ratio` of the best, best first."""
+def choose(
+    candidates: list[TopicScore], settings: AssignSettings, by_id: Mapping[str, Topic] | None = None
+) -> list[TopicScore]:
+    """Topics above the threshold and within `secondary_ratio` of the best, best first.
+
+    A topic may set its own ratio (`by_id`): one that goes second to any other, as the guide's
+    "understanding" goes with an analysis of any topic's method, joins at a lower share."""
     passing = sorted(
         (c for c in candidates if c.score >= settings.threshold), key=lambda c: (-c.score, c.topic_id)
     )
     if not passing:
         return []
-    floor = passing[0].score * settings.secondary_ratio
-    return [c for c in passing if c.score >= floor][: settings.max_topics]
+    best = passing[0].score
+    return [c for c in passing if c.score >= best * secondary_ratio(c.topic_id, settings, by_id)][
+        : settings.max_topics
+    ]
+
+
+def secondary_ratio(topic_id: str, settings: AssignSettings, by_id: Mapping[str, Topic] | None) -> float:
+    """The share of a paper's best score this topic needs to join it too."""
+    own = by_id[topic_id].secondary_ratio if by_id else None
+    return settings.secondary_ratio if own is None else own
 
 
 def apply_precedence(
@@ -420,7 +433,7 @@ class Assigner:
         scores, kind, kind_reason, fresh = self._scores(paper)
         top_level = [scores[t.id] for t in self.taxonomy.topics]
         chosen, order_note = apply_precedence(
-            choose(top_level, settings), self.by_id, settings.precedence_ratio
+            choose(top_level, settings, self.by_id), self.by_id, settings.precedence_ratio
         )
         subtopics: list[TopicScore] = []
         for top in chosen:
@@ -563,8 +576,8 @@ def _choose_descendants(
 ) -> list[TopicScore]:
     """Every topic has its own score, but subtopic rules only choose among the subtopics of a
     parent the paper already belongs to: a broad subtopic phrase never pulls a paper into its parent."""
-    chosen = choose([scores[c.id] for c in topic.children], settings)
     by_id = {c.id: c for c in topic.children}
+    chosen = choose([scores[c.id] for c in topic.children], settings, by_id)
     out = list(chosen)
     for child in chosen:
         out.extend(_choose_descendants(by_id[child.topic_id], scores, settings))

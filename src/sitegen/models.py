@@ -89,6 +89,7 @@ class Topic:
     examples_line: int | None = None
     before: tuple[str, ...] = ()  # topics this one is listed ahead of when a paper has both
     before_line: int | None = None
+    secondary_ratio: float | None = None  # the settings' share of the best score, for this topic
 
     @property
     def depth(self) -> int:

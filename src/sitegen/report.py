@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .assign import PaperText, as_assignment, rule_index, score_rule
 from .errors import counted
-from .models import AssignedPaper, Site
+from .models import AssignedPaper, Site, Taxonomy
 from .textnorm import title_key
 
 WEAK_MARGIN = 1.25  # a best score below 1.25 times the threshold is a "weak" assignment
@@ -118,6 +118,12 @@ def find_papers(site: Site, query: str) -> list[AssignedPaper]:
     return [p for p in site.papers if words and all(w in title_key(p.paper.title).split() for w in words)]
 
 
+def _own_ratios(taxonomy: Taxonomy) -> str:
+    """The topics that set their own `secondary_ratio`, for explain's header."""
+    own = [f"{t.id} {t.secondary_ratio:g}" for t in taxonomy.walk() if t.secondary_ratio is not None]
+    return f" ({'; '.join(own)})" if own else ""
+
+
 def explain(site: Site, paper: AssignedPaper) -> str:
     """Every topic's score for a paper and what produced it, best first."""
     settings = site.taxonomy.settings
@@ -129,7 +135,7 @@ def explain(site: Site, paper: AssignedPaper) -> str:
         f"topics: {', '.join(paper.topic_ids) or 'none (unsorted)'}"
         + (" (off-topic by override)" if paper.off_topic else ""),
         f"threshold {settings.threshold:g}; further topics need "
-        f"{settings.secondary_ratio:g} × the best score",
+        f"{settings.secondary_ratio:g} × the best score{_own_ratios(site.taxonomy)}",
     ]
     if paper.order_note:
         lines.append(f"order: {paper.order_note}")

@@ -16,7 +16,17 @@ from .models import KINDS, AssignSettings, KindRule, Rule, Taxonomy, Topic
 from .yamlio import closest_hint, line_of, load_yaml, unknown_key_problems
 
 TOP_KEYS = ("settings", "kinds", "topics")
-TOPIC_KEYS = ("id", "title", "description", "rules", "exclude", "examples", "before", "children")
+TOPIC_KEYS = (
+    "id",
+    "title",
+    "description",
+    "rules",
+    "exclude",
+    "examples",
+    "before",
+    "secondary_ratio",
+    "children",
+)
 RULE_KEYS = ("phrases", "pattern", "weight", "in")
 TOPIC_RULE_KEYS = (*RULE_KEYS, "if_kind")
 KIND_RULE_KEYS = ("kind", *RULE_KEYS)
@@ -46,6 +56,16 @@ class _Reader:
             self.problem(mapping, key, f"'{key}' of {what} must be a number", f"e.g. {key}: {default}")
             return default
         return float(value)
+
+    def ratio(self, mapping: dict[str, Any], key: str, what: str) -> float | None:
+        """An optional share between 0 and 1; absent means the settings' own."""
+        if key not in mapping:
+            return None
+        value = self.number(mapping, key, 0.5, what)
+        if not 0 <= value <= 1:
+            self.problem(mapping, key, f"'{key}' of {what} must be between 0 and 1", f"e.g. {key}: 0.3")
+            return None
+        return value
 
     def text_list(self, mapping: dict[str, Any], key: str, what: str) -> tuple[str, ...]:
         value = mapping.get(key, [])
@@ -143,6 +163,7 @@ class _Reader:
             examples_line=line_of(raw, "examples"),
             before=self.text_list(raw, "before", what),
             before_line=line_of(raw, "before"),
+            secondary_ratio=self.ratio(raw, "secondary_ratio", what),
         )
 
     def topic_id(self, raw: dict[str, Any], parent: str | None) -> str:
