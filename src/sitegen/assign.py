@@ -244,12 +244,12 @@ def choose(
     if not passing:
         return []
     best = passing[0].score
-    return [c for c in passing if c.score >= best * secondary_ratio(c.topic_id, settings, by_id)][
+    return [c for c in passing if c.score >= best * _share_needed(c.topic_id, settings, by_id)][
         : settings.max_topics
     ]
 
 
-def secondary_ratio(topic_id: str, settings: AssignSettings, by_id: Mapping[str, Topic] | None) -> float:
+def _share_needed(topic_id: str, settings: AssignSettings, by_id: Mapping[str, Topic] | None) -> float:
     """The share of a paper's best score this topic needs to join it too."""
     own = by_id[topic_id].secondary_ratio if by_id else None
     return settings.secondary_ratio if own is None else own
