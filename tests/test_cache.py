@@ -166,6 +166,8 @@ def test_a_rule_edit_rescores_only_its_topic_and_matches_a_cold_build(make_proje
         ("RLHF and DPO.", "RLHF, DPO and friends.", {"alignment"}),  # its profile for similarity
         ("    title: Training data\n", "    title: Training data\n    exclude: [lora]\n", {"data"}),
         ("[we study]", "[we study, we find]", set()),  # kinds only: no topic uses `if_kind`
+        # a topic's own share of the best score: no score changes, one choice does (checked below)
+        ("    title: Training data\n", "    title: Training data\n    secondary_ratio: 0.1\n", set()),
         ("\n  - id: data", "\n\n\n  - id: data", set()),  # moved lines change no score
     ]
     for old, new, rescored in edits:
@@ -176,6 +178,8 @@ def test_a_rule_edit_rescores_only_its_topic_and_matches_a_cold_build(make_proje
         shutil.rmtree(project / ".sitegen-cache")
         cold, _ = build_project(project)
         assert cached == cold, old  # what the cache gave is exactly what a cold build makes
+    topics = {p["id"]: p["topics"] for p in json.loads(cold["papers.json"])}
+    assert topics["dpo-without-tears"] == ["alignment", "data"]  # joined at 0.1 of the best score
 
 
 def test_kept_scores_are_dropped_when_the_paper_text_changes(make_project, monkeypatch) -> None:
