@@ -220,8 +220,8 @@ def _says_similar(assignment: Assignment) -> bool:
 
 def score_topic(topic: Topic, text: PaperText, similarity: Similarity | None = None) -> TopicScore:
     """A topic's own score for a paper (its subtopics are scored separately)."""
-    for phrase in topic.exclude:
-        found = text.find(compile_phrase(phrase), "title") or text.find(compile_phrase(phrase), "abstract")
+    for excluded in map(compile_phrase, topic.exclude):
+        found = text.find(excluded, "title") or text.find(excluded, "abstract")
         if found:
             return TopicScore(topic.id, 0.0, (), excluded_by=found[0])
     matches = [m for rule in topic.rules if text.may_match(rule) for m in score_rule(rule, text)]
