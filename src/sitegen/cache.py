@@ -64,13 +64,15 @@ class BuildCache:
         if path is None:
             return None
         try:
-            stamp = _stamp(path) if _loaded is not None else None
-            known = _loaded.get(path) if _loaded is not None else None
-            if known is not None and known[0] == stamp:
-                value = known[1]  # the preview read this file before and it has not changed
-            else:
+            if _loaded is None:
                 value = pickle.loads(path.read_bytes())
-                if _loaded is not None:
+            else:
+                stamp = _stamp(path)
+                known = _loaded.get(path)
+                if known is not None and known[0] == stamp:
+                    value = known[1]  # the preview read this file before and it has not changed
+                else:
+                    value = pickle.loads(path.read_bytes())
                     _loaded[path] = (stamp, value)
         except Exception:  # missing, damaged or from another Python: make it again
             return None
@@ -80,10 +82,11 @@ class BuildCache:
 
     def keep(self, name: str, inputs: Any, value: Any, slot: str = "") -> None:
         path = self._path(name, inputs, ".pickle", slot)
-        stored = path is not None and self._store(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        if stored and _loaded is not None:
+        if path is None or not self._store(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)):
+            return
+        if _loaded is not None:
             with contextlib.suppress(OSError):
-                _loaded[path] = (_stamp(path), value)  # type: ignore[index]
+                _loaded[path] = (_stamp(path), value)
 
     def _path(self, name: str, inputs: Any, suffix: str, slot: str = "") -> Path | None:
         if self.folder is None:

@@ -77,7 +77,7 @@ class SiteConfig:
     templates_dir: Path
     output_dir: Path
     taxonomy_path: Path
-    overrides_path: Path | None = None
+    overrides_path: Path
     latest_count: int = 10
     topic_page_size: int = 100
     listings: dict[str, ListingSettings] = field(default_factory=dict)

@@ -177,7 +177,8 @@ class _OverrideReader:
             if key not in raw:
                 continue
             value = raw[key]
-            if not isinstance(value, kind) or isinstance(value, bool) or (kind is str and not value.strip()):
+            blank = isinstance(value, str) and not value.strip()
+            if not isinstance(value, kind) or isinstance(value, bool) or blank:
                 self.problem(raw, key, f"'{key}' must be {what}", f"e.g. {key}: ...")
                 continue
             out[key] = value.strip() if isinstance(value, str) else value

@@ -158,7 +158,8 @@ async def _index(records: Path, bundle: Path, language: str) -> None:
         # in about one build in thirty that was before pagefind-entry.json was written (found
         # by flaky tests). Closing its input lets it finish and exit by itself (0 in 60 tries).
         service._poll_task.cancel()
-        service._backend.stdin.close()
+        if service._backend.stdin is not None:
+            service._backend.stdin.close()
         try:
             await asyncio.wait_for(service._backend.wait(), timeout=120)
         except TimeoutError:

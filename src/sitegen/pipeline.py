@@ -17,11 +17,11 @@ from typing import Any, TypeVar
 
 from .assign import Assigner, unpack_assigned
 from .background import Pending, in_background, split_map
-from .cache import BuildCache, content_digest
+from .cache import CACHE_FOLDER, BuildCache, content_digest
 from .config import SiteConfig
 from .dedupe import merge_duplicates
 from .errors import Diagnostics, Problem, SitegenError, counted
-from .models import AssignedPaper, Paper, Site, Taxonomy
+from .models import AssignedPaper, Paper, RawPaper, Site, Taxonomy
 from .names import PaperNames
 from .output import Staging, check_output_dir, count_files, scratch_beside, scratch_in_memory
 from .overrides import Overrides, apply_overrides, load_overrides, published_papers
@@ -94,7 +94,7 @@ def load_inputs(config: SiteConfig, report: BuildReport, cache: BuildCache | Non
     duplicates, read the taxonomy and overrides."""
     texts = report.timed("read", lambda: read_sources(config.sources_dir, config.root))
     cache = cache or BuildCache(None)
-    raw = []
+    raw: list[RawPaper] = []
     with report.stage("parse"):
         for source in texts:
             settings = config.listings.get(source.path.name)
@@ -252,7 +252,9 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
     report = report or BuildReport()
     started = time.perf_counter()
     cache = BuildCache.beside(config.root)
-    check_output_dir(config.output_dir, [config.root, config.content_dir, config.templates_dir, cache.folder])
+    check_output_dir(
+        config.output_dir, [config.root, config.content_dir, config.templates_dir, config.root / CACHE_FOLDER]
+    )
     inputs = load_inputs(config, report, cache)
     published = published_papers(inputs.papers, inputs.overrides)
     engine = config.search.engine_for(len(published))

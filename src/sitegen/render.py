@@ -94,7 +94,7 @@ class Renderer:
         self.files: dict[str, bytes] = {}
         self.links: list[str] = []
         self.by_id = by_id = site.taxonomy.by_id()
-        self.common = {
+        self.common: dict[str, Any] = {
             "site": site,
             "config": config_context,
             "tree": topic_tree(site),
@@ -186,7 +186,7 @@ class Renderer:
             ) from None
         except jinja2.TemplateNotFound as exc:
             raise SitegenError.at(
-                exc.name, None, "template not found", "add it to the templates folder"
+                str(exc.name or template), None, "template not found", "add it to the templates folder"
             ) from None
         return html.encode("utf-8")
 

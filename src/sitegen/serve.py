@@ -255,8 +255,9 @@ def start_server(
 ) -> tuple[PreviewServer, PreviewSite]:
     """Bind first (so the base URL knows the real port), then build once."""
     server = PreviewServer((host, port), PreviewHandler)
-    bound_host, bound_port = server.server_address[:2]
-    shown_host = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    address, bound_port = server.server_address[:2]
+    bound_host = address.decode() if isinstance(address, bytes) else address  # bytes only for Unix sockets
+    shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     server.site = PreviewSite(config_path, f"http://{shown_host}:{bound_port}/")
     server.livereload = livereload
     server.site.rebuild()

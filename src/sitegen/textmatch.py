@@ -230,9 +230,10 @@ class PhraseScanner:
         found: dict[Phrase, list[TokenRun]] = {}
         first, count = self._first, len(tokens)
         for i in itertools.compress(range(count), map(first.__contains__, tokens)):
-            node: _Node | None = first[tokens[i]]
-            for phrase in node.ends:
+            start = first[tokens[i]]
+            for phrase in start.ends:
                 found.setdefault(phrase, []).append((i, i))
+            node: _Node | None = start
             j = i
             while node is not None and j + 1 < count:
                 j += 1
