@@ -63,7 +63,7 @@ def test_phrase_look_ups_find_every_occurrence_and_nothing_else() -> None:
     """Drawn phrases against drawn texts, through the rule index and without it, compared with
     the obvious slow search: the look-ups' shortcuts (word pairs, words written as one,
     prefixes) must never skip an occurrence nor invent one."""
-    from sitegen.assign import PaperText, RuleIndex, score_rule
+    from sitegen.rules import PaperText, RuleIndex, score_rule
 
     draw = random.Random(7)
     words = ["fine", "tuning", "instruction", "tun", "lora", "in", "Fine"]
@@ -249,9 +249,9 @@ def test_a_weak_kind_cue_counts_only_when_no_other_kind_matched() -> None:
 
 def test_the_rule_index_changes_no_match_of_any_rule_on_the_default_survey() -> None:
     """The index only skips rules that cannot match: every rule scores the same with and without it."""
-    from sitegen.assign import PaperText, rule_index, score_rule
     from sitegen.config import load_config
     from sitegen.pipeline import BuildReport, load_site
+    from sitegen.rules import PaperText, rule_index, score_rule
 
     from .conftest import ROOT
 
@@ -272,9 +272,9 @@ def test_the_rule_index_changes_no_match_of_any_rule_on_the_default_survey() -> 
 def test_the_index_of_one_topics_rules_finds_what_the_whole_index_finds() -> None:
     """A rebuild re-scores an edited topic with an index of its rules alone: its scan must find
     the same occurrences of those rules' phrases as the whole taxonomy's scan."""
-    from sitegen.assign import RuleIndex, rule_index
     from sitegen.config import load_config
     from sitegen.pipeline import BuildReport, load_site
+    from sitegen.rules import RuleIndex, rule_index
 
     from .conftest import ROOT
 
@@ -296,7 +296,7 @@ def test_the_index_of_one_topics_rules_finds_what_the_whole_index_finds() -> Non
 
 
 def test_wildcards_and_words_written_as_one_are_found_through_the_index() -> None:
-    from sitegen.assign import PaperText, RuleIndex, score_rule
+    from sitegen.rules import PaperText, RuleIndex, score_rule
 
     wild, joined, short = rule("adapt*"), rule("instruction tun*"), rule("lo*")
     text = PaperText.of(paper("Adapters and instructiontuned LoRA"), RuleIndex([wild, joined, short]))
@@ -351,9 +351,10 @@ def test_topics_left_unscored_under_the_floor_change_no_assignment_of_the_defaul
     """Most topics could reach a paper only by similarity, and fall short: they are not scored.
     Every paper must get the same topics, subtopics, reasons, kind and near misses as when every
     topic is scored."""
-    from sitegen.assign import Assigner, PaperText
+    from sitegen.assign import Assigner
     from sitegen.config import load_config
     from sitegen.pipeline import BuildReport, load_inputs
+    from sitegen.rules import PaperText
 
     from .conftest import ROOT
 
@@ -373,7 +374,7 @@ def test_topics_left_unscored_under_the_floor_change_no_assignment_of_the_defaul
 def test_the_scan_reports_words_as_written_when_lowercasing_changes_a_texts_length() -> None:
     """ "İ" lowers to two characters: the words' places are then found one by one, and the scan
     must still hand back each occurrence as the text writes it."""
-    from sitegen.assign import PaperText, RuleIndex, score_rule
+    from sitegen.rules import PaperText, RuleIndex, score_rule
 
     lora, tuning = rule("lora"), rule("fine-tuning")
     text = PaperText.of(

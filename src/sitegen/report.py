@@ -10,9 +10,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .assign import PaperText, as_assignment, rule_index, score_rule
+from .assign import as_assignment
 from .errors import counted
 from .models import AssignedPaper, Site, Taxonomy
+from .rules import PaperText, rule_index, score_rule
 from .textnorm import title_key
 
 WEAK_MARGIN = 1.25  # a best score below 1.25 times the threshold is a "weak" assignment
