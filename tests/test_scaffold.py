@@ -14,6 +14,9 @@ def test_new_survey_builds_at_once(runner: CliRunner, tmp_path: Path, monkeypatc
     target = tmp_path / "my-survey"
     result = runner.invoke(main, ["new", str(target)])
     assert result.exit_code == 0, result.output
+    build_step, serve_step = result.output.splitlines()[1:3]
+    assert build_step.startswith(f"  cd {target} && sitegen build ")
+    assert build_step.index("#") == serve_step.index("#")  # the comments line up, whatever the folder
     for name in (
         "site.yaml",
         "content/taxonomy.yaml",
@@ -35,6 +38,13 @@ def test_new_survey_builds_at_once(runner: CliRunner, tmp_path: Path, monkeypatc
     )
     masked = next(t for t in topics if t.startswith("Masked Thought"))
     assert "reasoning" in topics[masked]
+
+
+def test_new_quotes_a_folder_name_with_spaces_in_the_next_steps(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "my survey"
+    result = runner.invoke(main, ["new", str(target)])
+    assert result.exit_code == 0, result.output
+    assert f"  cd '{target}' && sitegen build" in result.output  # pasted into a shell, it works
 
 
 def test_new_refuses_a_folder_with_files(runner: CliRunner, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ is shown only with --debug.
 from __future__ import annotations
 
 import contextlib
+import shlex
 import signal
 import sys
 import threading
@@ -157,8 +158,11 @@ def new_command(directory: Path) -> None:
 
     files = new_survey(directory)
     click.echo(f"Created {counted(len(files), 'files')} in {directory}. Next:")
-    click.echo(f"  cd {directory} && sitegen build   # writes public/")
-    click.echo("  sitegen serve                      # preview at http://127.0.0.1:8000/")
+    steps = [(f"cd {shlex.quote(str(directory))} && sitegen build", "writes public/")]
+    steps.append(("sitegen serve", "preview at http://127.0.0.1:8000/"))
+    width = max(len(command) for command, _ in steps)
+    for command, what in steps:
+        click.echo(f"  {command.ljust(width)}   # {what}")
     click.echo("Then paste your own listings into content/sources/ and edit content/taxonomy.yaml.")
 
 
