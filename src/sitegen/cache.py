@@ -64,15 +64,13 @@ class BuildCache:
         if path is None:
             return None
         try:
-            if _loaded is None:
-                value = pickle.loads(path.read_bytes())
+            stamp = _stamp(path) if _loaded is not None else None
+            known = _loaded.get(path) if _loaded is not None else None
+            if known is not None and known[0] == stamp:
+                value = known[1]  # the preview read this file before and it has not changed
             else:
-                stamp = _stamp(path)
-                known = _loaded.get(path)
-                if known is not None and known[0] == stamp:
-                    value = known[1]  # the preview read this file before and it has not changed
-                else:
-                    value = pickle.loads(path.read_bytes())
+                value = pickle.loads(path.read_bytes())
+                if _loaded is not None and stamp is not None:
                     _loaded[path] = (stamp, value)
         except Exception:  # missing, damaged or from another Python: make it again
             return None
