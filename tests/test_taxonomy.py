@@ -50,8 +50,8 @@ def test_unknown_keys_suggest_the_closest(tmp_path: Path) -> None:
                 weight: 2
         """,
     ) == [
-        "3: unknown key 'titel' in a topic — did you mean 'title'?",
         "2: topic 'a' has an empty title — give it a title: …",
+        "3: unknown key 'titel' in a topic — did you mean 'title'?",
         "5: unknown key 'phrase' in a rule of topic 'a' — did you mean 'phrases'?",
         "5: a rule of topic 'a' has neither 'phrases' nor 'pattern' — give it one of them",
     ]
@@ -137,6 +137,42 @@ def test_a_topics_own_secondary_ratio_is_read_and_checked(tmp_path: Path) -> Non
     ]
     assert errors_of(tmp_path, "topics:\n  - id: a\n    title: A\n    secondary_ratio: half\n") == [
         "4: 'secondary_ratio' of topic 'a' must be a number — e.g. secondary_ratio: 0.5"
+    ]
+
+
+def test_settings_that_cannot_mean_what_they_say_are_errors(tmp_path: Path) -> None:
+    """A share above 1, a negative threshold or no topics at all would otherwise build a site in
+    which the editor's setting silently means something else."""
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(
+        "settings:\n  secondary_ratio: 0.4\n  precedence_ratio: 1\n  max_topics: 2\n"
+        "topics:\n  - id: a\n    title: A\n"
+    )
+    settings = load_taxonomy(path).settings
+    assert (settings.secondary_ratio, settings.precedence_ratio, settings.max_topics) == (0.4, 1.0, 2)
+    bad = """\
+        settings:
+          threshold: -1
+          secondary_ratio: 5
+          max_topics: 0
+          similarity_weight: -30
+          precedence_ratio: 60
+        kinds:
+          threshold: -2
+        topics:
+          - id: a
+            title: A
+        """
+    assert errors_of(tmp_path, bad) == [
+        "2: 'threshold' of settings must be at least 0 — e.g. threshold: 4",
+        "3: 'secondary_ratio' of settings must be between 0 and 1 — e.g. secondary_ratio: 0.3",
+        "4: 'max_topics' of settings must be at least 1 — e.g. max_topics: 3",
+        "5: 'similarity_weight' of settings must be at least 0 — e.g. similarity_weight: 0",
+        "6: 'precedence_ratio' of settings must be between 0 and 1 — e.g. precedence_ratio: 0.3",
+        "8: 'threshold' of kinds must be at least 0 — e.g. threshold: 3",
+    ]
+    assert errors_of(tmp_path, "settings:\n  max_topics: 2.5\ntopics:\n  - id: a\n    title: A\n") == [
+        "2: 'max_topics' of settings must be a whole number — e.g. max_topics: 3"
     ]
 
 

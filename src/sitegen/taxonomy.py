@@ -59,12 +59,23 @@ class _Reader:
 
     def ratio(self, mapping: dict[str, Any], key: str, what: str) -> float | None:
         """An optional share between 0 and 1; absent means the settings' own."""
-        if key not in mapping:
-            return None
-        value = self.number(mapping, key, 0.5, what)
+        return self.share(mapping, key, 0.5, what) if key in mapping else None
+
+    def share(self, mapping: dict[str, Any], key: str, default: float, what: str) -> float:
+        """A number between 0 and 1: a share of the best score."""
+        value = self.number(mapping, key, default, what)
         if not 0 <= value <= 1:
             self.problem(mapping, key, f"'{key}' of {what} must be between 0 and 1", f"e.g. {key}: 0.3")
-            return None
+        return value
+
+    def at_least(self, mapping: dict[str, Any], key: str, default: float, what: str, least: float) -> float:
+        """A number no smaller than `least`: a negative threshold or weight, or no topics at all,
+        would build a site in which the editor's setting silently means something else."""
+        value = self.number(mapping, key, default, what)
+        if value < least:
+            self.problem(
+                mapping, key, f"'{key}' of {what} must be at least {least:g}", f"e.g. {key}: {default:g}"
+            )
         return value
 
     def text_list(self, mapping: dict[str, Any], key: str, what: str) -> tuple[str, ...]:
@@ -228,10 +239,10 @@ class _Reader:
                 )
             elif rule:
                 rules.append(KindRule(kind, rule))
-        threshold = self.number(raw, "threshold", AssignSettings.kind_threshold, "kinds")
+        threshold = self.at_least(raw, "threshold", AssignSettings.kind_threshold, "kinds", 0)
         settings = {"default_kind": default, "kind_threshold": threshold}
         if "uncontested_threshold" in raw:
-            uncontested = self.number(raw, "uncontested_threshold", threshold, "kinds")
+            uncontested = self.at_least(raw, "uncontested_threshold", threshold, "kinds", 0)
             settings["kind_uncontested_threshold"] = uncontested
         return tuple(rules), settings
 
@@ -243,13 +254,17 @@ class _Reader:
             return AssignSettings()
         self.keys(raw, SETTINGS_KEYS, "settings")
         base = AssignSettings()
-        max_topics = int(self.number(raw, "max_topics", base.max_topics, "settings"))
+        max_topics = self.at_least(raw, "max_topics", base.max_topics, "settings", 1)
+        if max_topics != int(max_topics):
+            self.problem(
+                raw, "max_topics", "'max_topics' of settings must be a whole number", "e.g. max_topics: 3"
+            )
         return AssignSettings(
-            threshold=self.number(raw, "threshold", base.threshold, "settings"),
-            secondary_ratio=self.number(raw, "secondary_ratio", base.secondary_ratio, "settings"),
-            max_topics=max(1, max_topics),
-            similarity_weight=self.number(raw, "similarity_weight", base.similarity_weight, "settings"),
-            precedence_ratio=self.number(raw, "precedence_ratio", base.precedence_ratio, "settings"),
+            threshold=self.at_least(raw, "threshold", base.threshold, "settings", 0),
+            secondary_ratio=self.share(raw, "secondary_ratio", base.secondary_ratio, "settings"),
+            max_topics=int(max_topics),
+            similarity_weight=self.at_least(raw, "similarity_weight", base.similarity_weight, "settings", 0),
+            precedence_ratio=self.share(raw, "precedence_ratio", base.precedence_ratio, "settings"),
         )
 
 
@@ -278,8 +293,8 @@ def build_taxonomy(data: Any, path: Path) -> Taxonomy:
     _check_precedence(topics, reader)
     kind_rules, kind_settings = reader.kinds(data.get("kinds"))
     settings = reader.settings(data.get("settings"))
-    if reader.problems:
-        raise SitegenError(*reader.problems)
+    if reader.problems:  # in the file's order, as an editor fixes them
+        raise SitegenError(*sorted(reader.problems, key=lambda p: (p.line is None, p.line or 0)))
     settings = replace(settings, **kind_settings)
     return Taxonomy(path=path, topics=topics, kind_rules=kind_rules, settings=settings)
 
