@@ -54,3 +54,12 @@ def edit_one_topic(project: Path, n: int) -> None:
     if not found:
         raise SystemExit(f"{taxonomy}: no topic rule with phrases to edit")
     taxonomy.write_text(edited, encoding="utf-8")
+
+
+def edit_a_template(project: Path, n: int) -> None:
+    """The other edit between builds: a change to the page layout (every page), no paper moves."""
+    base = project / "templates" / "base.html"
+    text = re.sub(r"<!-- edit \d+ -->", "", base.read_text(encoding="utf-8"))
+    if "</body>" not in text:
+        raise SystemExit(f"{base}: no </body> to edit before")
+    base.write_text(text.replace("</body>", f"<!-- edit {n} --></body>", 1), encoding="utf-8")

@@ -7,6 +7,8 @@ repository, then measures, each as a fresh process:
   * cold: `sitegen build` with no .sitegen-cache/ and no previous output — median and min/max of
     --runs runs, peak resident memory (the build's process and the children it waited for);
   * taxonomy edit: a rebuild after one topic's rule gained a phrase (cache warm);
+  * template edit: a rebuild after a change to the page layout, every page rewritten, no paper
+    moved (past `search.lunr_limit`, Pagefind's index is kept from the earlier build);
   * bare Jinja2: the same pages through benchmarks/bare_jinja.py, and sitegen's cold median as a
     multiple of it.
 Then it prints the cost per 1,000 papers between successive sizes (the slope) and, with
@@ -24,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import edit_one_topic, run, sitegen_build
+from measure import edit_a_template, edit_one_topic, run, sitegen_build
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -56,6 +58,11 @@ def taxonomy_edit(project: Path, n: int) -> tuple[float, float]:
     return sitegen_build(project)
 
 
+def template_edit(project: Path, n: int) -> tuple[float, float]:
+    edit_a_template(project, n)
+    return sitegen_build(project)
+
+
 def bare_jinja(project: Path) -> tuple[float, float]:
     out = project / "bare"
     move_aside(project.parent, out)
@@ -75,20 +82,23 @@ def measure(size: int, runs: int, scratch: Path) -> dict[str, float]:
     )
     cold_runs = [cold(project) for _ in range(runs)]
     edit_runs = [taxonomy_edit(project, n) for n in range(runs)]
+    template_runs = [template_edit(project, n) for n in range(runs)]
     bare_runs = [bare_jinja(project) for _ in range(runs)]
     row = {
         "papers": size,
         "cold": median(cold_runs),
         "cold_min": min(t for t, _ in cold_runs),
         "cold_max": max(t for t, _ in cold_runs),
-        "memory": max(m for _, m in cold_runs + edit_runs),
+        "memory": max(m for _, m in cold_runs + edit_runs + template_runs),
         "edit": median(edit_runs),
+        "template": median(template_runs),
         "bare": median(bare_runs),
     }
     row["ratio"] = row["cold"] / row["bare"]
     print(
         f"{size:>6} papers: cold {row['cold']:.1f} s (min {row['cold_min']:.1f}, max {row['cold_max']:.1f}), "
-        f"taxonomy edit {row['edit']:.1f} s, peak {row['memory']:.0f} MB, "
+        f"taxonomy edit {row['edit']:.1f} s, template edit {row['template']:.1f} s, "
+        f"peak {row['memory']:.0f} MB, "
         f"bare Jinja2 {row['bare']:.2f} s ({row['ratio']:.1f}x)",
         flush=True,
     )
@@ -98,14 +108,15 @@ def measure(size: int, runs: int, scratch: Path) -> dict[str, float]:
 
 def table(rows: list[dict[str, float]], runs: int) -> str:
     lines = [
-        f"| papers | cold build (median of {runs}) | min–max | taxonomy-only rebuild | peak memory "
-        "| bare Jinja2 | × bare |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        f"| papers | cold build (median of {runs}) | min–max | taxonomy-only rebuild | template-only rebuild "
+        "| peak memory | bare Jinja2 | × bare |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['papers']:,} | {r['cold']:.2f} s | {r['cold_min']:.2f}–{r['cold_max']:.2f} s "
-            f"| {r['edit']:.2f} s | {r['memory']:.0f} MB | {r['bare']:.2f} s | {r['ratio']:.1f} |"
+            f"| {r['edit']:.2f} s | {r['template']:.2f} s | {r['memory']:.0f} MB "
+            f"| {r['bare']:.2f} s | {r['ratio']:.1f} |"
         )
     for a, b in itertools.pairwise(rows):
         slope = (b["cold"] - a["cold"]) / (b["papers"] - a["papers"]) * 1000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -82,6 +83,7 @@ def test_the_scale_table_reports_the_slope_between_sizes() -> None:
             "cold_min": 1.9,
             "cold_max": 2.1,
             "edit": 1.0,
+            "template": 0.8,
             "memory": 100,
             "bare": 0.5,
             "ratio": 4.0,
@@ -92,13 +94,14 @@ def test_the_scale_table_reports_the_slope_between_sizes() -> None:
             "cold_min": 21,
             "cold_max": 23,
             "edit": 9.0,
+            "template": 6.0,
             "memory": 900,
             "bare": 5.0,
             "ratio": 4.4,
         },
     ]
     text = benchmark("scale").table(rows, 3)
-    assert "| 11,000 | 22.00 s | 21.00–23.00 s | 9.00 s | 900 MB | 5.00 s | 4.4 |" in text
+    assert "| 11,000 | 22.00 s | 21.00–23.00 s | 9.00 s | 6.00 s | 900 MB | 5.00 s | 4.4 |" in text
     assert "Slope 1,000 → 11,000 papers: 2.00 s per 1,000 papers." in text
 
 
@@ -134,3 +137,13 @@ def test_the_benchmarked_edit_changes_one_topic_rule_of_the_default_taxonomy(tmp
     after = rules()
     changed = [tid for tid in before if before[tid] != after[tid]]
     assert len(changed) == 1 and "editphrase7" in after[changed[0]][0][1]
+
+
+def test_the_benchmarked_template_edit_changes_the_layout_once_whatever_the_run(tmp_path: Path) -> None:
+    edit_a_template = benchmark("measure").edit_a_template
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    original = (tmp_path / "templates" / "base.html").read_text()
+    for n in (1, 2):
+        edit_a_template(tmp_path, n)
+    edited = (tmp_path / "templates" / "base.html").read_text()
+    assert edited == original.replace("</body>", "<!-- edit 2 --></body>") and edited.count("<!-- edit") == 1

@@ -18,6 +18,7 @@ from sitegen.output import (
     MARKER,
     Staging,
     check_output_dir,
+    linked_copy,
     publish,
     recover_interrupted,
     scratch_beside,
@@ -294,6 +295,47 @@ def test_a_spare_holding_a_link_is_never_written_through(tmp_path: Path) -> None
     ]
     assert snapshot(public) == with_marker(public, SITES[0])
     assert not (public / "papers" / "x").is_symlink()
+
+
+def test_a_folder_linked_from_the_published_site_is_never_written_through(tmp_path: Path) -> None:
+    """A search index kept from the published site shares its files (hard links); a later build
+    writing into the spare replaces such a file instead of changing the published one's bytes."""
+    public = tmp_path / "public"
+    publish({"index/a.bin": b"index", "index.html": b"home"}, public)
+    copy = linked_copy(public / "index", tmp_path / "copy")
+    assert copy is not None and (copy / "a.bin").stat().st_ino == (public / "index" / "a.bin").stat().st_ino
+    with Staging(public) as staging:
+        staging.write("index.html", b"home")
+        staging.commit({"index": copy})  # the published and the new site share index/a.bin
+    publish({"index/a.bin": b"other", "index.html": b"home"}, public)  # written into the spare
+    assert (public / "index" / "a.bin").read_bytes() == b"other"
+    assert (spare_of(public) / "index" / "a.bin").read_bytes() == b"index"
+
+
+def test_a_folder_holding_a_link_is_not_linked_into_a_site(tmp_path: Path) -> None:
+    (tmp_path / "outside.txt").write_text("secret")
+    folder = tmp_path / "index"
+    folder.mkdir()
+    (folder / "a.bin").symlink_to(tmp_path / "outside.txt")
+    assert linked_copy(folder, tmp_path / "copy") is None and not (tmp_path / "copy").exists()
+    assert linked_copy(tmp_path / "missing", tmp_path / "copy") is None
+
+
+def test_a_folder_the_spare_holds_can_be_kept_whole(tmp_path: Path) -> None:
+    public = tmp_path / "public"
+    publish({"index/a.bin": b"index", "index/old.bin": b"x", "index.html": b"one"}, public)
+    publish({"index.html": b"two"}, public)  # the first site is the spare
+    with Staging(public) as staging:
+        held = staging.holding("index")
+        assert held is not None and (held / "a.bin").read_bytes() == b"index"
+        staging.write("index.html", b"three")
+        staging.keep("index")
+        staging.commit()
+    assert snapshot(public) == with_marker(
+        public, {"index/a.bin": b"index", "index/old.bin": b"x", "index.html": b"three"}
+    )
+    with Staging(tmp_path / "fresh") as staging:
+        assert staging.holding("index") is None  # no spare to keep anything from
 
 
 def test_a_folder_moved_in_deep_keeps_the_folders_above_it(tmp_path: Path) -> None:

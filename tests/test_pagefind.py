@@ -16,10 +16,10 @@ from sitegen import pagefind_search
 from sitegen.config import SearchSettings, load_config
 from sitegen.errors import SitegenError
 from sitegen.models import AssignedPaper, Paper
-from sitegen.pagefind_search import bundle_folders, make_pagefind_bundle, record_html
+from sitegen.pagefind_search import STAMP, bundle_folders, make_pagefind_bundle, plan_bundles, record_html
 from sitegen.pipeline import BuildReport, build, load_site
 
-from .conftest import ROOT, serving
+from .conftest import ROOT, serving, snapshot
 from .test_reader_site import count_in_status, open_search, shown_results
 
 # Queries whose answers are clear-cut: both engines must agree on what comes first.
@@ -234,13 +234,61 @@ def test_an_index_pagefind_left_incomplete_is_made_again(tmp_path: Path, monkeyp
         if len(calls) <= times:
             (bundle / "pagefind-entry.json").write_text("")
 
+    (plan,) = plan_bundles(papers, lambda slug: f"/papers/{slug}/", "en", 10_000)
     monkeypatch.setattr(pagefind_search, "_index", lambda r, b, lang: cut_short(r, b, lang, 1))
-    bundle = make_pagefind_bundle(papers, lambda slug: f"/papers/{slug}/", "en", tmp_path / "once")
+    bundle = make_pagefind_bundle(plan, "en", tmp_path / "once")
     assert len(calls) == 2 and pagefind_search._indexed(bundle) == 1
+    assert pagefind_search.holds_bundle(bundle, plan)
     calls.clear()
     monkeypatch.setattr(pagefind_search, "_index", lambda r, b, lang: cut_short(r, b, lang, 2))
     with pytest.raises(SitegenError, match="incomplete twice"):
-        make_pagefind_bundle(papers, lambda slug: f"/papers/{slug}/", "en", tmp_path / "always")
+        make_pagefind_bundle(plan, "en", tmp_path / "always")
+    assert not (tmp_path / "always" / "pagefind" / STAMP).exists(), "only a complete index is stamped"
+
+
+def test_an_index_of_unchanged_records_is_kept_instead_of_made_again(make_project, monkeypatch) -> None:
+    """Editors rebuild after every template tweak; at 10,000 papers Pagefind takes 11-15 s of CPU
+    for an index that would come out the same. Counted in a file: Pagefind may run in a child."""
+    runs = make_project().parent / "pagefind-runs"
+    real = pagefind_search._index
+
+    async def counted(records: Path, bundle: Path, language: str) -> None:
+        with runs.open("a") as log:
+            log.write(f"{bundle}\n")
+        await real(records, bundle, language)
+
+    monkeypatch.setattr(pagefind_search, "_index", counted)
+    project = make_project()
+    site_yaml, public = project / "site.yaml", project / "public"
+    site_yaml.write_text(site_yaml.read_text() + "search: {engine: pagefind}\n")
+
+    def build_counting() -> tuple[int, dict[str, bytes]]:
+        runs.write_text("")
+        build(load_config(site_yaml))
+        return len(runs.read_text().splitlines()), snapshot(public / "pagefind")
+
+    made, first = build_counting()
+    assert made == 1 and (public / "pagefind" / STAMP).is_file()
+    # Nothing changed and no spare yet: the published index is hard-linked into the new site.
+    made, again = build_counting()
+    assert made == 0 and again == first
+    assert (public / "pagefind" / "pagefind.js").stat().st_nlink == 2
+    # A template edit: the spare (the first site) holds the same index and keeps it.
+    base = project / "templates" / "base.html"
+    base.write_text(base.read_text().replace("</body>", "<!-- tweaked --></body>"))
+    made, tweaked = build_counting()
+    assert made == 0 and tweaked == first and "<!-- tweaked -->" in (public / "index.html").read_text()
+    # A paper changes topic, so the index's filters change: made again.
+    taxonomy = project / "content" / "taxonomy.yaml"
+    taxonomy.write_text(taxonomy.read_text().replace("[rlhf, dpo, preference]", "[rlhf]"))
+    made, moved = build_counting()
+    assert made == 1 and moved[STAMP] != first[STAMP]
+    # An index whose stamp does not match its records is never trusted.
+    for place in (public, project / ".public.spare"):
+        (place / "pagefind" / STAMP).write_text("0" * 64 + "\n")
+    made, _ = build_counting()
+    assert made == 1
+    assert [p.name for p in project.glob(".public.*")] == [".public.spare"], "no scratch folder left"
 
 
 def test_published_papers_are_handed_over_before_related_papers_are_found(make_project) -> None:

@@ -199,6 +199,7 @@ class Staging:
         self.folder = spare or _temp_folder(self.output_dir, "new")
         self._from_spare = spare is not None
         self.written: set[str] = set()
+        self.kept: set[str] = set()  # folders the spare holds as this site needs them (`keep`)
         self._made = {str(self.folder)}
         self._committed = False
 
@@ -229,6 +230,8 @@ class Staging:
         elif present is not None and self._from_spare and _holds(target, present, data):
             self.written.add(relative)  # the spare has it already: reading is far cheaper than writing
             return
+        elif present is not None and present.st_nlink > 1:
+            os.unlink(target)  # shared with the published site (`linked_copy`): never write through
         with open(target, "wb") as out:
             out.write(data)
         self.written.add(relative)
@@ -237,6 +240,14 @@ class Staging:
         """Count files a forked child wrote into this folder as part of the site."""
         self.written.update(relatives)
 
+    def holding(self, relative: str) -> Path | None:
+        """Where the spare this site starts from holds the folder `relative` (None: no spare)."""
+        return _safe_target(self.folder, relative) if self._from_spare else None
+
+    def keep(self, relative: str) -> None:
+        """Keep the folder `relative` as the spare holds it: it is already what this site needs."""
+        self.kept.add(relative)
+
     def commit(self, folders: Mapping[str, Path] | None = None) -> None:
         """Move `folders` in, drop what the spare held that this site lacks, swap into place."""
         for relative, folder in (folders or {}).items():
@@ -244,7 +255,7 @@ class Staging:
             _remove(target)
             os.makedirs(target.parent, exist_ok=True)
             shutil.move(folder, target)  # a rename: both sit beside the output
-        _remove_stale(self.folder, self.written, set(folders or {}))
+        _remove_stale(self.folder, self.written, set(folders or {}) | self.kept)
         os.chmod(self.folder, 0o755)
         previous = _swap(self.folder, self.output_dir)
         self._committed = True
@@ -304,6 +315,28 @@ def _holds_symlink(folder: Path) -> bool:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
     return False
+
+
+def linked_copy(folder: Path, target: Path) -> Path | None:
+    """A copy of `folder` (in the published site) at `target` (beside it) made of hard links:
+    ~25 µs a file where copying 45 MB of a search index takes 1.5 s. Nothing writes into a file
+    of the site in place (`Staging.write` replaces a shared one), so the two never differ.
+    None when `folder` holds a symbolic link (it could point anywhere) or cannot be read."""
+    try:
+        if folder.is_symlink() or _holds_symlink(folder):
+            return None
+        shutil.copytree(folder, target, copy_function=_link_or_copy)
+    except OSError:
+        shutil.rmtree(target, ignore_errors=True)
+        return None
+    return target
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, target)
 
 
 def count_files(folder: Path) -> int:

@@ -12,20 +12,19 @@ import functools
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 from .assign import Assigner, unpack_assigned
-from .background import Pending, in_background, split_map
+from .background import in_background, split_map
 from .cache import CACHE_FOLDER, BuildCache, content_digest
 from .config import SiteConfig
 from .dedupe import merge_duplicates
 from .errors import Diagnostics, Problem, SitegenError, counted
 from .models import AssignedPaper, Paper, RawPaper, Site, Taxonomy
 from .names import PaperNames
-from .output import Staging, check_output_dir, count_files, scratch_beside, scratch_in_memory
+from .output import Staging, check_output_dir, count_files
 from .overrides import Overrides, apply_overrides, load_overrides, published_papers
-from .pagefind_search import bundle_folders, make_pagefind_bundles
+from .pagefind_search import PagefindIndexes, bundle_folders
 from .pages import load_pages, markdown_kept_in, render_markdown
 from .parse import parse_listing
 from .related import related_papers
@@ -247,7 +246,8 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
     by a second process while this one works: a Lunr index needs only the published papers' text,
     known before assignment (and is reused from the cache when that text has not changed); a
     Pagefind index (surveys past `search.lunr_limit`) also holds each paper's topics, so it starts
-    once they are known and runs while the pages are rendered.
+    once they are known and runs while the pages are rendered (and is kept from an earlier build
+    when its records have not changed).
     """
     report = report or BuildReport()
     started = time.perf_counter()
@@ -264,32 +264,18 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
         lunr_job = None
         if index and index.data is None:
             lunr_job = in_background(functools.partial(search_index_json, search_inputs), cleanup)
-        pagefind_job: Pending[dict[str, Path]] | None = None
-
-        def start_pagefind(published: Sequence[AssignedPaper]) -> None:
-            """While this process finds related papers and renders: a Pagefind index needs only
-            the published papers and their topics."""
-            nonlocal pagefind_job
-            scratch = cleanup.enter_context(scratch_beside(config.output_dir))
-            records = cleanup.enter_context(scratch_in_memory(scratch))
-            make = functools.partial(
-                make_pagefind_bundles,
-                published,
-                Urls(config.base_url).paper,
-                config.language,
-                scratch,
-                config.search.pagefind_shard,
-                records,
-            )
-            pagefind_job = in_background(make, cleanup)
-
+        pagefind = None
+        if engine == "pagefind":
+            paper_url = Urls(config.base_url).paper
+            shard = config.search.pagefind_shard
+            pagefind = PagefindIndexes(config.output_dir, config.language, paper_url, shard, cleanup)
         site = load_site(
             config,
             report,
             inputs,
             cache,
             second_core_free=lunr_job is None,
-            on_published=start_pagefind if engine == "pagefind" else None,
+            on_published=pagefind.start if pagefind else None,
         )
         if strict and report.diagnostics.warnings:
             raise SitegenError(*report.diagnostics.warnings)
@@ -300,8 +286,8 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
         folders = {}
         if lunr_job and index:
             index.store(report.timed("search index", lunr_job.result))
-        if pagefind_job:
-            folders.update(report.timed("search index", pagefind_job.result))
+        if pagefind:
+            folders.update(report.timed("search index", lambda: pagefind.finish(staging)))
         if index:
             staging.write("search-index.json", index.data)  # type: ignore[arg-type]
         report.cached = tuple(cache.hits)
@@ -310,7 +296,9 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
             "drift report",
             lambda: drift_report(previous.read_bytes() if previous.is_file() else None, site.papers),
         )
-        made = sum(count_files(folder) for folder in folders.values())
+        made = sum(
+            count_files(folder) for folder in [*folders.values(), *map(staging.folder.joinpath, staging.kept)]
+        )
         report.counts["files"] = len(staging.written) + made
         report.timed("write", lambda: staging.commit(folders))
         report.timed("clean-up", cleanup.close)  # the scratch folder and Pagefind's records removed
