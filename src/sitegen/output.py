@@ -232,6 +232,10 @@ class Staging:
             return
         elif present is not None and present.st_nlink > 1:
             os.unlink(target)  # shared with the published site (`linked_copy`): never write through
+        elif present is not None and stat.S_ISREG(present.st_mode):
+            _overwrite(target, data)
+            self.written.add(relative)
+            return
         with open(target, "wb") as out:
             out.write(data)
         self.written.add(relative)
@@ -282,6 +286,22 @@ def _holds(path: str, present: os.stat_result, data: bytes) -> bool:
             return current.read() == data
     except OSError:
         return False
+
+
+def _overwrite(path: str, data: bytes) -> None:
+    """Write `data` over the file at `path`, then cut it to length.
+
+    Not `open(path, "wb")`: ext4 starts writing a file emptied by truncation to disk as soon as it
+    is closed (its `auto_da_alloc`), ~0.35 ms a page on the reference disk against ~0.02 ms for
+    writing over it in place — most of a rebuild's writing when a template changed every page."""
+    fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.ftruncate(fd, len(data))
+    finally:
+        os.close(fd)
 
 
 def _take_spare(output_dir: Path) -> Path | None:
