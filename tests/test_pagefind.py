@@ -3,10 +3,12 @@ through the same search page, and compared with the Lunr site on the same querie
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import html
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +18,17 @@ from sitegen import pagefind_search
 from sitegen.config import SearchSettings, load_config
 from sitegen.errors import SitegenError
 from sitegen.models import AssignedPaper, Paper
-from sitegen.pagefind_search import STAMP, bundle_folders, make_pagefind_bundle, plan_bundles, record_html
+from sitegen.output import Staging, spare_of
+from sitegen.pagefind_search import (
+    STAMP,
+    PagefindIndexes,
+    bundle_folders,
+    make_pagefind_bundle,
+    plan_bundles,
+    record_html,
+)
 from sitegen.pipeline import BuildReport, build, load_site
+from sitegen.urls import Urls
 
 from .conftest import ROOT, serving, snapshot
 from .test_reader_site import count_in_status, open_search, shown_results
@@ -238,7 +249,7 @@ def test_an_index_pagefind_left_incomplete_is_made_again(tmp_path: Path, monkeyp
     monkeypatch.setattr(pagefind_search, "_index", lambda r, b, lang: cut_short(r, b, lang, 1))
     bundle = make_pagefind_bundle(plan, "en", tmp_path / "once")
     assert len(calls) == 2 and pagefind_search._indexed(bundle) == 1
-    assert pagefind_search.holds_bundle(bundle, plan)
+    assert pagefind_search.holds_bundle(bundle, plan.digest)
     calls.clear()
     monkeypatch.setattr(pagefind_search, "_index", lambda r, b, lang: cut_short(r, b, lang, 2))
     with pytest.raises(SitegenError, match="incomplete twice"):
@@ -289,6 +300,38 @@ def test_an_index_of_unchanged_records_is_kept_instead_of_made_again(make_projec
     made, _ = build_counting()
     assert made == 1
     assert [p.name for p in project.glob(".public.*")] == [".public.spare"], "no scratch folder left"
+
+
+def test_an_earlier_index_is_used_wherever_it_went_and_made_when_it_is_gone(make_project) -> None:
+    """Between `start` and `finish` the staging folder takes the spare (the index is then found
+    there, though the child may look only afterwards), or another build may take it and replace
+    the published site (the index is then made after all)."""
+    project = make_project()
+    site_yaml, public = project / "site.yaml", project / "public"
+    site_yaml.write_text(site_yaml.read_text() + "search: {engine: pagefind}\n")
+    for _ in range(2):  # the published site and the spare both hold the index
+        build(load_config(site_yaml))
+    stamp = (public / "pagefind" / STAMP).read_text().strip()
+    config = load_config(site_yaml)
+    published = load_site(config, BuildReport()).published
+
+    def indexes(cleanup: contextlib.ExitStack) -> PagefindIndexes:
+        return PagefindIndexes(public, "en", Urls("/").paper, 10_000, cleanup)
+
+    with contextlib.ExitStack() as cleanup:
+        found = indexes(cleanup)
+        found.start(published)
+        staging = cleanup.enter_context(Staging(public))  # takes the spare
+        assert found.finish(staging) == {} and staging.kept == {"pagefind"}
+    with contextlib.ExitStack() as cleanup:
+        gone = indexes(cleanup)
+        gone.start(published)
+        shutil.rmtree(spare_of(public))  # another build took the spare…
+        (public / "pagefind" / STAMP).unlink()  # …and published a site without this index
+        staging = cleanup.enter_context(Staging(public))
+        made = gone.finish(staging)
+        assert list(made) == ["pagefind"] and pagefind_search.read_stamp(made["pagefind"]) == stamp
+        assert pagefind_search._indexed(made["pagefind"]) == len(published) and not staging.kept
 
 
 def test_published_papers_are_handed_over_before_related_papers_are_found(make_project) -> None:

@@ -108,13 +108,17 @@ def _digest(records: Sequence[str], language: str) -> str:
     return digest.hexdigest()
 
 
-def holds_bundle(folder: Path, bundle: Bundle) -> bool:
-    """Whether `folder` is a complete index of exactly `bundle`'s records (the stamp is written
-    last, so a bundle cut short has none)."""
+def holds_bundle(folder: Path, digest: str) -> bool:
+    """Whether `folder` is a complete index of exactly the records of `digest` (`Bundle.digest`;
+    the stamp is written last, so a bundle cut short has none)."""
+    return read_stamp(folder) == digest
+
+
+def read_stamp(folder: Path) -> str | None:
     try:
-        return (folder / STAMP).read_text(encoding="utf-8").strip() == bundle.digest
+        return (folder / STAMP).read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):
-        return False
+        return None
 
 
 def make_pagefind_bundles(
@@ -195,39 +199,58 @@ class PagefindIndexes:
     ) -> None:
         self.output_dir, self.language, self.paper_url, self.shard = output_dir, language, paper_url, shard
         self.cleanup = cleanup  # stops the child and removes the scratch folders, whatever happens
-        self.bundles: list[Bundle] = []
-        self.job: Pending[dict[str, Path]] | None = None
+        self.published: Sequence[AssignedPaper] = ()
+        self.job: Pending[tuple[dict[str, str], dict[str, Path]]] | None = None
         self.scratch = Path()
 
     def start(self, published: Sequence[AssignedPaper]) -> None:
-        """Plan the indexes; a child process makes those no earlier build left behind."""
-        self.bundles = plan_bundles(published, self.paper_url, self.language, self.shard)
+        """A child process plans the indexes and makes those no earlier build left behind (the
+        records of 10,000 papers take ~0.3 s to write out and digest: not on this process's way)."""
+        self.published = published
         self.scratch = self.cleanup.enter_context(scratch_beside(self.output_dir))
+        records = self.cleanup.enter_context(scratch_in_memory(self.scratch))
+        # Read here, not in the child: the staging folder may take the spare before it looks.
         earlier = (spare_of(self.output_dir), self.output_dir)
-        missing = [b for b in self.bundles if not any(holds_bundle(at / b.folder, b) for at in earlier)]
-        if missing:
-            records = self.cleanup.enter_context(scratch_in_memory(self.scratch))
-            make = functools.partial(make_pagefind_bundles, missing, self.language, self.scratch, records)
-            self.job = in_background(make, self.cleanup)
+        stamps = {
+            folder: {read_stamp(at / folder) for at in earlier}
+            for folder in bundle_folders(len(published), self.shard)
+        }
+        self.job = in_background(functools.partial(self._make_missing, stamps, records), self.cleanup)
+
+    def _make_missing(
+        self, stamps: dict[str, set[str | None]], records: Path
+    ) -> tuple[dict[str, str], dict[str, Path]]:
+        """Every index's digest by folder, and the indexes made because no earlier one (`stamps`:
+        what the spare and the published site hold, by folder) matched."""
+        bundles = plan_bundles(self.published, self.paper_url, self.language, self.shard)
+        missing = [b for b in bundles if b.digest not in stamps[b.folder]]
+        made = make_pagefind_bundles(missing, self.language, self.scratch, records)
+        return {b.folder: b.digest for b in bundles}, made
 
     def finish(self, staging: Staging) -> dict[str, Path]:
         """The indexes to move into `staging`; those its spare holds are kept there instead.
         One found earlier but gone meanwhile (another build took the spare) is made here."""
-        made = self.job.result() if self.job else {}
-        for bundle in self.bundles:
-            if bundle.folder in made:
+        if self.job is None:
+            return {}
+        digests, made = self.job.result()
+        for folder, digest in digests.items():
+            if folder in made:
                 continue
-            in_spare = staging.holding(bundle.folder)
-            if in_spare is not None and holds_bundle(in_spare, bundle):
-                staging.keep(bundle.folder)
+            in_spare = staging.holding(folder)
+            if in_spare is not None and holds_bundle(in_spare, digest):
+                staging.keep(folder)
                 continue
-            published = self.output_dir / bundle.folder
-            copy = None
-            if holds_bundle(published, bundle):
-                copy = linked_copy(published, self.scratch / f"{bundle.folder}-kept")
-            if copy is None or not holds_bundle(copy, bundle):
-                copy = make_pagefind_bundle(bundle, self.language, self.scratch / bundle.folder)
-            made[bundle.folder] = copy
+            published = self.output_dir / folder
+            copy = (
+                linked_copy(published, self.scratch / f"{folder}-kept")
+                if holds_bundle(published, digest)
+                else None
+            )
+            if copy is None or not holds_bundle(copy, digest):
+                plans = plan_bundles(self.published, self.paper_url, self.language, self.shard)
+                (bundle,) = [b for b in plans if b.folder == folder]
+                copy = make_pagefind_bundle(bundle, self.language, self.scratch / folder)
+            made[folder] = copy
         return made
 
 
