@@ -202,6 +202,17 @@ class Assigner:
             self._score_keys = keys
         return self._score_keys
 
+    @property
+    def choice_key(self) -> str:
+        """A digest of everything the assignments depend on but the papers' text: every topic's
+        score key and how scores become topics (the settings, the tree, each topic's own share,
+        `before`). While it and the text are unchanged — a template, page or overrides edit —
+        the assignments of an earlier build are the ones this build would make."""
+        tree = [
+            (t.id, t.parent, [c.id for c in t.children], t.before, t.secondary_ratio) for t in self.topics
+        ]
+        return _digest(sorted(self.score_keys.items()), repr(self.taxonomy.settings), tree, NEAR_RATIO)
+
     def _profile_inputs(self, topic: Topic) -> tuple[Any, ...]:
         """What a topic's similarity profile is made from, besides the papers' text."""
         children = tuple(self._profile_inputs(c) for c in topic.children)

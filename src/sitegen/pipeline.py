@@ -181,12 +181,19 @@ def load_site(
 
 def _assign(assigner: Assigner, papers: list[Paper], text_key: str, cache: BuildCache) -> list[AssignedPaper]:
     """Every paper's topics, re-scoring only the topics (and kinds) an edit changed since the
-    scores `cache` kept: an editor who sharpens one topic's rules waits for that topic alone."""
-    assigner.use_kept(cache.load("scores", text_key) or {})
-    done = split_map(assigner.assign_packed, papers)
-    if any(fresh for _, fresh in done):
-        cache.keep("scores", text_key, assigner.remember(papers, [fresh for _, fresh in done]))
-    return [unpack_assigned(paper, packed) for paper, (packed, _) in zip(papers, done, strict=True)]
+    scores `cache` kept: an editor who sharpens one topic's rules waits for that topic alone.
+    When nothing that decides them changed (a template or overrides edit), the assignments
+    themselves come from `cache`."""
+    key = [text_key, assigner.choice_key]
+    packed = cache.load("assignments", key)
+    if packed is None:
+        assigner.use_kept(cache.load("scores", text_key) or {})
+        done = split_map(assigner.assign_packed, papers)
+        if any(fresh for _, fresh in done):
+            cache.keep("scores", text_key, assigner.remember(papers, [fresh for _, fresh in done]))
+        packed = [assignment for assignment, _ in done]
+        cache.keep("assignments", key, packed)
+    return [unpack_assigned(paper, assignment) for paper, assignment in zip(papers, packed, strict=True)]
 
 
 def _warn_empty_topics(site: Site, config: SiteConfig, diagnostics: Diagnostics) -> None:
