@@ -8,9 +8,10 @@ editors' precedence (`before`); within each, the subtopics that do the same.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -159,23 +160,31 @@ class Assigner:
         papers: Sequence[Paper],
         taxonomy: Taxonomy,
         examples: Mapping[str, tuple[str, ...]] | None = None,
-        text: PaperVectors | None = None,
+        text: Callable[[], PaperVectors] | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.by_id = taxonomy.by_id()
         self.rule_index = rule_index(taxonomy)
         self._rescoring_index = self.rule_index  # the rules of the topics `kept` lacks
-        self.similarity: Similarity | None = None
+        self._papers = papers
+        self._text = text  # the papers' text statistics, asked for when `similarity` is first used
         self.kept: dict[str, KeptScores] = {}  # score key → scores from an earlier build
         self._score_keys: dict[str, str] | None = None
         self.topics = taxonomy.walk()
         self.examples = examples or {}
         self._zeros = {t.id: TopicScore(t.id, 0.0, ()) for t in self.topics}
         self.floor = taxonomy.settings.threshold * NEAR_RATIO  # no lower score decides anything
-        if taxonomy.settings.similarity_weight > 0:
-            profiles = build_profiles(text or paper_vectors(papers), taxonomy, examples or {})
-            titles = {p.slug: p.title for p in papers}
-            self.similarity = Similarity(profiles, titles, taxonomy.settings.similarity_weight)
+
+    @functools.cached_property
+    def similarity(self) -> Similarity | None:
+        """Each paper's similarity to each topic, made on first use: a build whose assignments
+        all come from the cache never needs the papers' text statistics."""
+        weight = self.taxonomy.settings.similarity_weight
+        if weight <= 0:
+            return None
+        text = self._text() if self._text else paper_vectors(self._papers)
+        profiles = build_profiles(text, self.taxonomy, self.examples)
+        return Similarity(profiles, {p.slug: p.title for p in self._papers}, weight)
 
     @property
     def score_keys(self) -> dict[str, str]:
@@ -188,7 +197,7 @@ class Assigner:
             kind_rules = [(k.kind, _rule_key(k.rule)) for k in self.taxonomy.kind_rules]
             thresholds = (settings.kind_threshold, settings.kind_uncontested_threshold)
             kinds = _digest(kind_rules, *thresholds, settings.default_kind)
-            weight = self.similarity.weight if self.similarity else 0.0
+            weight = max(self.taxonomy.settings.similarity_weight, 0.0)  # as `similarity` uses it
             keys = {KINDS: kinds}
             for topic in self.topics:
                 keys[topic.id] = _digest(

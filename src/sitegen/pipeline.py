@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from .assign import Assigner, unpack_assigned
+from .assign import Assigner, PackedAssignment, unpack_assigned
 from .background import in_background, split_map
 from .cache import CACHE_FOLDER, BuildCache, content_digest
 from .config import SiteConfig
@@ -31,7 +31,7 @@ from .related import related_papers
 from .render import copy_static, render_site
 from .report import drift_report
 from .search import search_index_inputs, search_index_json
-from .similarity import paper_vectors
+from .similarity import PaperVectors, paper_vectors
 from .sources import read_sources
 from .taxonomy import load_taxonomy
 from .urls import Urls
@@ -137,14 +137,16 @@ def load_site(
     cache = cache or BuildCache(None)
     papers, taxonomy, overrides = inputs.papers, inputs.taxonomy, inputs.overrides
     text_key = content_digest([(p.slug, p.title, p.abstract) for p in papers])  # hashed once, used 4 times
-    text = report.timed(
-        "text statistics",
-        lambda: cache.remembered(
-            "text-statistics", text_key, lambda: paper_vectors(papers, shared=second_core_free)
-        ),
-    )
-    assigner = report.timed("similarity", lambda: Assigner(papers, taxonomy, inputs.examples, text))
-    automatic = report.timed("assign", lambda: _assign(assigner, papers, text_key, cache))
+
+    @functools.cache
+    def text() -> PaperVectors:
+        """Read or made when first needed: a build whose assignments and related papers both
+        come from the cache (a template or overrides edit) needs no text statistics at all."""
+        make = functools.partial(paper_vectors, papers, shared=second_core_free)
+        return report.timed("text statistics", lambda: cache.remembered("text-statistics", text_key, make))
+
+    assigner = Assigner(papers, taxonomy, inputs.examples, text)
+    automatic = _assign(assigner, papers, text_key, cache, report, text)
     with markdown_kept_in(cache):  # editors' notes, pages and topic descriptions
         assigned = apply_overrides(automatic, overrides)
         pages = report.timed("pages", lambda: load_pages(config.pages_dir, config.root))
@@ -153,10 +155,11 @@ def load_site(
     if on_published is not None:
         on_published(published)
     slugs = [p.slug for p in published]
-    related = report.timed(
-        "related",
-        lambda: cache.remembered("related", [text_key, slugs], lambda: related_papers(text.vectors, slugs)),
-    )
+    related = report.timed("related", lambda: cache.load("related", [text_key, slugs]))
+    if related is None:
+        vectors = text().vectors
+        related = report.timed("related", lambda: related_papers(vectors, slugs))
+        cache.keep("related", [text_key, slugs], related)
     site = Site(
         title=config.title,
         description=config.description,
@@ -179,21 +182,41 @@ def load_site(
     return site
 
 
-def _assign(assigner: Assigner, papers: list[Paper], text_key: str, cache: BuildCache) -> list[AssignedPaper]:
+def _assign(
+    assigner: Assigner,
+    papers: list[Paper],
+    text_key: str,
+    cache: BuildCache,
+    report: BuildReport,
+    text: Callable[[], PaperVectors],
+) -> list[AssignedPaper]:
     """Every paper's topics, re-scoring only the topics (and kinds) an edit changed since the
     scores `cache` kept: an editor who sharpens one topic's rules waits for that topic alone.
     When nothing that decides them changed (a template or overrides edit), the assignments
     themselves come from `cache`."""
     key = [text_key, assigner.choice_key]
-    packed = cache.load("assignments", key)
+    packed = report.timed("assign", lambda: cache.load("assignments", key))
     if packed is None:
-        assigner.use_kept(cache.load("scores", text_key) or {})
-        done = split_map(assigner.assign_packed, papers)
-        if any(fresh for _, fresh in done):
-            cache.keep("scores", text_key, assigner.remember(papers, [fresh for _, fresh in done]))
-        packed = [assignment for assignment, _ in done]
+        text()  # each in a stage of its own, before the assignment that needs them
+        report.timed("similarity", lambda: assigner.similarity)
+        packed = report.timed("assign", lambda: _assign_anew(assigner, papers, text_key, cache))
         cache.keep("assignments", key, packed)
-    return [unpack_assigned(paper, assignment) for paper, assignment in zip(papers, packed, strict=True)]
+    return report.timed(
+        "assign",
+        lambda: [
+            unpack_assigned(paper, assignment) for paper, assignment in zip(papers, packed, strict=True)
+        ],
+    )
+
+
+def _assign_anew(
+    assigner: Assigner, papers: list[Paper], text_key: str, cache: BuildCache
+) -> list[PackedAssignment]:
+    assigner.use_kept(cache.load("scores", text_key) or {})
+    done = split_map(assigner.assign_packed, papers)
+    if any(fresh for _, fresh in done):
+        cache.keep("scores", text_key, assigner.remember(papers, [fresh for _, fresh in done]))
+    return [assignment for assignment, _ in done]
 
 
 def _warn_empty_topics(site: Site, config: SiteConfig, diagnostics: Diagnostics) -> None:
