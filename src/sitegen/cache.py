@@ -78,6 +78,11 @@ class BuildCache:
             self.hits.append(name)
         return value
 
+    def holds(self, name: str, inputs: Any, slot: str = "") -> bool:
+        """Whether a value is kept for `inputs` (it may still prove unreadable to `load`)."""
+        path = self._path(name, inputs, ".pickle", slot)
+        return path is not None and path.is_file()
+
     def keep(self, name: str, inputs: Any, value: Any, slot: str = "") -> None:
         path = self._path(name, inputs, ".pickle", slot)
         if path is None or not self._store(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)):

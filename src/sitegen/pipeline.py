@@ -195,7 +195,11 @@ def _assign(
     When nothing that decides them changed (a template or overrides edit), the assignments
     themselves come from `cache`."""
     key = [text_key, assigner.choice_key]
-    packed = report.timed("assign", lambda: cache.load("assignments", key))
+    packed = (
+        report.timed("assign", lambda: cache.load("assignments", key))
+        if cache.holds("assignments", key)
+        else None
+    )
     if packed is None:
         text()  # each in a stage of its own, before the assignment that needs them
         report.timed("similarity", lambda: assigner.similarity)
