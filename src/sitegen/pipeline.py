@@ -201,8 +201,9 @@ def _assign(
         else None
     )
     if packed is None:
-        text()  # each in a stage of its own, before the assignment that needs them
-        report.timed("similarity", lambda: assigner.similarity)
+        if assigner.taxonomy.settings.similarity_weight > 0:  # each in a stage of its own, first
+            text()
+            report.timed("similarity", lambda: assigner.similarity)
         packed = report.timed("assign", lambda: _assign_anew(assigner, papers, text_key, cache))
         cache.keep("assignments", key, packed)
     return report.timed(
