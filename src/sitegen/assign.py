@@ -175,16 +175,21 @@ class Assigner:
         self._zeros = {t.id: TopicScore(t.id, 0.0, ()) for t in self.topics}
         self.floor = taxonomy.settings.threshold * NEAR_RATIO  # no lower score decides anything
 
+    @property
+    def similarity_weight(self) -> float:
+        """The points a perfect similarity adds; 0 when the taxonomy scores by its rules alone
+        (then `similarity` is None and no text statistics are needed)."""
+        return max(self.taxonomy.settings.similarity_weight, 0.0)
+
     @functools.cached_property
     def similarity(self) -> Similarity | None:
         """Each paper's similarity to each topic, made on first use: a build whose assignments
         all come from the cache never needs the papers' text statistics."""
-        weight = self.taxonomy.settings.similarity_weight
-        if weight <= 0:
+        if not self.similarity_weight:
             return None
         text = self._text() if self._text else paper_vectors(self._papers)
         profiles = build_profiles(text, self.taxonomy, self.examples)
-        return Similarity(profiles, {p.slug: p.title for p in self._papers}, weight)
+        return Similarity(profiles, {p.slug: p.title for p in self._papers}, self.similarity_weight)
 
     @property
     def score_keys(self) -> dict[str, str]:
@@ -197,7 +202,7 @@ class Assigner:
             kind_rules = [(k.kind, _rule_key(k.rule)) for k in self.taxonomy.kind_rules]
             thresholds = (settings.kind_threshold, settings.kind_uncontested_threshold)
             kinds = _digest(kind_rules, *thresholds, settings.default_kind)
-            weight = max(self.taxonomy.settings.similarity_weight, 0.0)  # as `similarity` uses it
+            weight = self.similarity_weight
             keys = {KINDS: kinds}
             for topic in self.topics:
                 keys[topic.id] = _digest(

@@ -155,11 +155,13 @@ def load_site(
     if on_published is not None:
         on_published(published)
     slugs = [p.slug for p in published]
-    related = report.timed("related", lambda: cache.load("related", [text_key, slugs]))
-    if related is None:
-        vectors = text().vectors
-        related = report.timed("related", lambda: related_papers(vectors, slugs))
-        cache.keep("related", [text_key, slugs], related)
+    related_key = [text_key, slugs]
+    if not cache.holds("related", related_key):
+        text()  # in its own stage, before the related papers that need it
+    related = report.timed(
+        "related",
+        lambda: cache.remembered("related", related_key, lambda: related_papers(text().vectors, slugs)),
+    )
     site = Site(
         title=config.title,
         description=config.description,
@@ -201,7 +203,7 @@ def _assign(
         else None
     )
     if packed is None:
-        if assigner.taxonomy.settings.similarity_weight > 0:  # each in a stage of its own, first
+        if assigner.similarity_weight:  # each in a stage of its own, first
             text()
             report.timed("similarity", lambda: assigner.similarity)
         packed = report.timed("assign", lambda: _assign_anew(assigner, papers, text_key, cache))
