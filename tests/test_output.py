@@ -392,3 +392,37 @@ def test_a_link_anywhere_in_a_spare_is_found_and_files_are_counted(tmp_path: Pat
     assert not _holds_symlink(tmp_path / "site") and count_files(tmp_path / "site") == 2
     (deep / "gone").symlink_to(tmp_path / "nowhere")  # dangling, four folders down
     assert _holds_symlink(tmp_path / "site")
+
+
+def test_a_spare_taken_early_is_checked_for_links_beside_the_build(tmp_path: Path) -> None:
+    """The build takes the spare at its start (`Spare`) and a child looks for links in it
+    meanwhile: a sound spare is written into; one holding a link is dropped when claimed, and
+    one never claimed (the build failed first) is put back."""
+    import contextlib
+
+    public = tmp_path / "public"
+    for site in SITES[:2]:
+        publish(site, public)
+    with contextlib.ExitStack() as cleanup:
+        spare = output.Spare(public, cleanup)
+        assert spare.path is not None and not spare_of(public).exists()  # taken
+        with Staging(public, spare=spare) as staging:
+            assert (staging.folder / "index.html").read_bytes() == b"one"  # written into
+            staging.write("index.html", b"three")
+            staging.commit()
+    assert (public / "index.html").read_bytes() == b"three"
+
+    with contextlib.ExitStack() as cleanup:  # the build fails before it writes anything
+        output.Spare(public, cleanup)
+    assert (spare_of(public) / "index.html").read_bytes() == b"two" and leftovers(public) == []
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (spare_of(public) / "index.html").unlink()
+    (spare_of(public) / "index.html").symlink_to(outside / "victim.txt")
+    with contextlib.ExitStack() as cleanup:
+        staging = cleanup.enter_context(Staging(public, spare=output.Spare(public, cleanup)))
+        assert not (staging.folder / "index.html").exists()  # a new folder, not the spare
+        staging.write("index.html", b"four")
+        staging.commit()
+    assert os.listdir(outside) == [] and (public / "index.html").read_bytes() == b"four"

@@ -11,7 +11,7 @@ from sitegen.cli import main
 from sitegen.config import load_config
 from sitegen.errors import counted
 from sitegen.pipeline import BuildReport, load_site
-from sitegen.report import check_site, drift_report, explain, find_papers
+from sitegen.report import check_site, drift_report, explain, find_papers, topics_in_papers_json
 
 LISTING = """\
 LoRA Tricks for Everyone
@@ -96,15 +96,16 @@ def test_drift_report_names_what_moved(make_project) -> None:
             {"id": "old-paper", "topics": []},
         ]
     ).encode()
-    assert drift_report(before, site.papers).splitlines() == [
+    assert drift_report(topics_in_papers_json(before), site.papers).splitlines() == [
         "Since the last build: 1 paper changed topics, 1 new, 1 gone.",
         "  lora-tricks-for-everyone: +peft -alignment",
         "  new: a-gentle-study",
         "  gone: old-paper",
     ]
     assert drift_report(None, site.papers) == ""
+    assert topics_in_papers_json(b"") is None and topics_in_papers_json(b'{"not": "a list"}') is None
     same = json.dumps([{"id": p.slug, "topics": p.topic_ids} for p in site.papers]).encode()
-    assert drift_report(same, site.papers) == "No topic changes since the last build."
+    assert drift_report(topics_in_papers_json(same), site.papers) == "No topic changes since the last build."
 
 
 def test_build_prints_drift_after_a_taxonomy_edit(make_project, runner: CliRunner, monkeypatch) -> None:
@@ -116,6 +117,39 @@ def test_build_prints_drift_after_a_taxonomy_edit(make_project, runner: CliRunne
     result = runner.invoke(main, ["build"])
     assert "Since the last build: 1 paper changed topics, 0 new, 0 gone." in result.output
     assert "  a-gentle-study: -peft" in result.output
+
+
+def test_the_drift_report_reads_the_published_topics_from_the_cache_only_for_that_file(
+    make_project, runner: CliRunner, monkeypatch
+) -> None:
+    """A build keeps the topics it published under papers.json's stamp, so the next one need not
+    parse the file; a papers.json put there by anything else (an older site restored) is read."""
+    from sitegen.cache import BuildCache, file_stamp
+    from sitegen.pipeline import PUBLISHED_TOPICS
+
+    project = make_project({"content/sources/listing.txt": LISTING})
+    monkeypatch.chdir(project)
+    assert runner.invoke(main, ["build", "--quiet"]).exit_code == 0
+    published = project / "public" / "papers.json"
+    kept = BuildCache.beside(project).load(PUBLISHED_TOPICS, file_stamp(published))
+    assert kept == topics_in_papers_json(published.read_bytes()) and "a-gentle-study" in kept
+
+    def parse(data: bytes | None) -> None:
+        raise AssertionError("the published papers.json was parsed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("sitegen.pipeline.topics_in_papers_json", parse)
+        result = runner.invoke(main, ["build"])
+    assert "No topic changes since the last build." in result.output, result.output
+
+    restored = json.loads(published.read_bytes())
+    for record in restored:
+        record["topics"] = ["alignment"] if record["id"] == "a-gentle-study" else record["topics"]
+    replacement = published.with_name("restored.json")
+    replacement.write_text(json.dumps(restored))
+    replacement.replace(published)  # a new file: another stamp
+    result = runner.invoke(main, ["build"])
+    assert "  a-gentle-study: +peft -alignment" in result.output, result.output
 
 
 def test_topic_pages_show_possibly_related_papers_apart(make_project, tmp_path: Path) -> None:

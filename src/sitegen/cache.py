@@ -64,7 +64,7 @@ class BuildCache:
         if path is None:
             return None
         try:
-            stamp = _stamp(path) if _loaded is not None else None
+            stamp = file_stamp(path) if _loaded is not None else None
             known = _loaded.get(path) if _loaded is not None else None
             if known is not None and known[0] == stamp:
                 value = known[1]  # the preview read this file before and it has not changed
@@ -89,7 +89,7 @@ class BuildCache:
             return
         if _loaded is not None:
             with contextlib.suppress(OSError):
-                _loaded[path] = (_stamp(path), value)
+                _loaded[path] = (file_stamp(path), value)
 
     def _path(self, name: str, inputs: Any, suffix: str, slot: str = "") -> Path | None:
         if self.folder is None:
@@ -136,7 +136,7 @@ def keep_between_builds() -> None:
         _loaded = {}
 
 
-def _stamp(path: Path) -> tuple[int, int, int]:
+def file_stamp(path: Path) -> tuple[int, int, int]:
     """What tells a rewritten file from the one read before (it is replaced, never edited)."""
     stat = path.stat()
     return stat.st_ino, stat.st_mtime_ns, stat.st_size

@@ -23,7 +23,7 @@ from . import __version__
 from .background import Pending, in_background
 from .errors import SitegenError
 from .models import AssignedPaper, newest_first
-from .output import Staging, linked_copy, scratch_beside, scratch_in_memory, spare_of
+from .output import Spare, Staging, linked_copy, scratch_beside, scratch_in_memory, spare_of
 
 FOLDER = "pagefind"
 # In each bundle: the digest of what it was made from (`Bundle.digest`). An unchanged survey
@@ -196,9 +196,11 @@ class PagefindIndexes:
         paper_url: Callable[[str], str],
         shard: int,
         cleanup: contextlib.ExitStack,
+        spare: Spare | None = None,
     ) -> None:
         self.output_dir, self.language, self.paper_url, self.shard = output_dir, language, paper_url, shard
         self.cleanup = cleanup  # stops the child and removes the scratch folders, whatever happens
+        self.spare = spare  # the spare this build took, if it took one early (else it is looked for)
         self.published: Sequence[AssignedPaper] = ()
         self.job: Pending[tuple[dict[str, str], dict[str, Path]]] | None = None
         self.scratch = Path()
@@ -210,7 +212,8 @@ class PagefindIndexes:
         self.scratch = self.cleanup.enter_context(scratch_beside(self.output_dir))
         records = self.cleanup.enter_context(scratch_in_memory(self.scratch))
         # Read here, not in the child: the staging folder may take the spare before it looks.
-        earlier = (spare_of(self.output_dir), self.output_dir)
+        spare = self.spare.path if self.spare is not None else spare_of(self.output_dir)
+        earlier = [at for at in (spare, self.output_dir) if at is not None]
         stamps = {
             folder: {read_stamp(at / folder) for at in earlier}
             for folder in bundle_folders(len(published), self.shard)

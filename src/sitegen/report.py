@@ -7,7 +7,7 @@ as often as they like while tuning the taxonomy.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .assign import as_assignment
@@ -157,13 +157,20 @@ def explain(site: Site, paper: AssignedPaper) -> str:
     return "\n".join(lines)
 
 
-def drift_report(previous_json: bytes | None, papers: Sequence[AssignedPaper]) -> str:
-    """What moved since the last build: papers that gained or lost topics, appeared or went."""
-    if not previous_json:
-        return ""
+def topics_in_papers_json(data: bytes | None) -> dict[str, list[str]] | None:
+    """Each paper's topics in a papers.json (None: none, or not one sitegen wrote)."""
+    if not data:
+        return None
     try:
-        before = {p["id"]: p.get("topics") or [] for p in json.loads(previous_json)}
+        return {p["id"]: p.get("topics") or [] for p in json.loads(data)}
     except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def drift_report(before: Mapping[str, list[str]] | None, papers: Sequence[AssignedPaper]) -> str:
+    """What moved since the last build (`before`: each paper's topics then, as
+    `topics_in_papers_json` reads them): papers that gained or lost topics, appeared or went."""
+    if before is None:
         return ""
     after = {p.slug: p.topic_ids for p in papers}
     lines = []
