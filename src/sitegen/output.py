@@ -330,10 +330,7 @@ class Spare:
         taken, self.path = self.path, None
         if taken is None or self._holds_link is None:
             return None
-        if self._holds_link.result():
-            shutil.rmtree(taken, ignore_errors=True)  # removes links, never what they point to
-            return None
-        return taken
+        return _unless_linked(taken, self._holds_link.result())
 
     def _give_back(self) -> None:
         if self.path is not None:
@@ -344,8 +341,14 @@ class Spare:
 def _take_spare(output_dir: Path) -> Path | None:
     """The spare, taken and checked at once (see `Spare`)."""
     taken = _rename_spare(output_dir)
-    if taken is not None and _holds_symlink(taken):
-        shutil.rmtree(taken, ignore_errors=True)  # removes links, never what they point to
+    return _unless_linked(taken, _holds_symlink(taken)) if taken is not None else None
+
+
+def _unless_linked(taken: Path, holds_link: bool) -> Path | None:
+    """The taken spare, or None when it holds a link: then it is removed (links, never what they
+    point to)."""
+    if holds_link:
+        shutil.rmtree(taken, ignore_errors=True)
         return None
     return taken
 

@@ -211,7 +211,7 @@ class PagefindIndexes:
         self.published = published
         self.scratch = self.cleanup.enter_context(scratch_beside(self.output_dir))
         records = self.cleanup.enter_context(scratch_in_memory(self.scratch))
-        # Read here, not in the child: the staging folder may take the spare before it looks.
+        # Read here, not in the child: the staging folder may claim the spare before it looks.
         spare = self.spare.path if self.spare is not None else spare_of(self.output_dir)
         earlier = [at for at in (spare, self.output_dir) if at is not None]
         stamps = {
