@@ -210,6 +210,20 @@ def test_a_large_survey_is_indexed_in_shards_newest_first(sharded_site: Path, pa
 
 
 @pytest.mark.browser
+def test_the_pagefind_page_marks_only_the_last_query_word_as_a_prefix(page, pagefind_url: str) -> None:
+    # As on the Lunr page: "pre" is a finished word, so "present" or "preference" stay unmarked.
+    # Pagefind itself also matches the words joined ("pretraining", "pretrained", a URL with them).
+    open_search(page, pagefind_url, "?q=pre-training")
+    page.wait_for_selector("#search-results li")
+    shown = min(count_in_status(page), 50)  # the whole first page, not only the first few results
+    page.wait_for_function(f"() => document.querySelectorAll('#search-results li').length === {shown}")
+    marks = {m.lower() for r in shown_results(page) for m in r["titleMarks"] + r["abstractMarks"]}
+    assert any(m.startswith("train") for m in marks), marks
+    assert all(m == "pre" or "train" in m for m in marks), marks
+    assert page.console_errors == []
+
+
+@pytest.mark.browser
 def test_shards_are_searched_as_one_index(page, site_url: str, sharded_site: Path, papers) -> None:
     with serving(sharded_site) as sharded_url:
         for query in QUERIES:

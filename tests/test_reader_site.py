@@ -87,6 +87,25 @@ def test_typing_is_debounced_prefixes_match_and_the_query_goes_in_the_url(page, 
     assert marks and all(m.lower().startswith("quantiz") for m in marks)
 
 
+def test_only_the_last_query_word_matches_as_a_prefix(page, site_url: str, papers) -> None:
+    # "pre-training" is the words "pre" and "training": "pre" is complete, so it must not find
+    # or mark "prediction" or "preference", while the last word may still be being typed.
+    open_search(page, site_url, "?q=pre-training")
+    page.wait_for_selector("#search-results li")
+    results = shown_results(page)
+    marks = {m.lower() for r in results for m in r["titleMarks"] + r["abstractMarks"]}
+    assert "pre" in marks and any(m.startswith("train") for m in marks), marks
+    assert all(m == "pre" or m.startswith("train") for m in marks), marks
+    found = {r["title"] for r in results}
+    has_pre = re.compile(r"(?i)\bpre\b")
+    without_pre = {p["title"] for p in papers if not has_pre.search(f"{p['title']} {p['abstract']}")}
+    assert not found & without_pre, "a paper without the word 'pre' was found for it"
+    open_search(page, site_url, "?q=pre-trai")  # the last word, half typed, still finds them
+    page.wait_for_selector("#search-results li")
+    assert count_in_status(page) >= len(results)
+    assert page.console_errors == []
+
+
 def test_filters_combine_with_the_query_and_survive_a_shared_link(page, site_url: str, papers) -> None:
     open_search(page, site_url, "?q=reward")
     page.wait_for_selector("#search-results li")

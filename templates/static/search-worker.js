@@ -26,12 +26,15 @@ function stem(word) {
   return lunr.stemmer(new lunr.Token(word)).toString();
 }
 
-/* Every word must match, as a whole (stemmed) word or, while typing, as a prefix. */
+/* Every word must match as a whole (stemmed) word; the last may also match as a prefix, since it
+   may still be being typed ("quantiz" finds "quantization"). Only the last: "pre-training" must not
+   find "prediction" through "pre". */
 function lunrHits(words) {
+  var last = words.length - 1;
   var hits = index.query(function (q) {
-    words.forEach(function (word) {
+    words.forEach(function (word, i) {
       q.term(word, { boost: 10 });
-      q.term(word, { usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING });
+      if (i === last) q.term(word, { usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING });
     });
   });
   var stems = words.map(stem);
@@ -39,7 +42,7 @@ function lunrHits(words) {
     var matched = Object.keys(hit.matchData.metadata);
     return words.every(function (word, i) {
       return matched.some(function (term) {
-        return term === stems[i] || term.indexOf(word) === 0 || term.indexOf(stems[i]) === 0;
+        return term === stems[i] || (i === last && (term.indexOf(word) === 0 || term.indexOf(stems[i]) === 0));
       });
     });
   });
@@ -88,9 +91,10 @@ function search(request) {
     refs = [];  /* nothing asked yet: the page invites a query */
   }
   refs = refs.filter(function (ref) { return docs[ref] && keep(docs[ref], filters); });
-  /* A word is highlighted when the index matched its stem, or it starts with a word being typed. */
+  /* A word is highlighted when the index matched its stem, or it starts with the last query word. */
+  var typing = words.length ? words[words.length - 1] : null;
   function isHit(word) {
-    return terms[stem(word)] || words.some(function (w) { return word.indexOf(w) === 0; });
+    return terms[stem(word)] || (typing !== null && word.indexOf(typing) === 0);
   }
   var shown = refs.slice(0, request.limit || 50).map(function (ref) {
     return SitegenText.result(docs[ref], isHit, words.length > 0);

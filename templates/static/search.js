@@ -232,9 +232,12 @@
     }
 
     /* The words Pagefind matched (its locations index the record's words, not always all of
-       them), plus any word that starts with a query word of three letters or more. */
+       them), plus any word that starts with the last query word, the one perhaps still being
+       typed, when it has three letters or more (as on the Lunr page, "pre-training" must not
+       mark "prediction"). */
     function hitTest(record, typed) {
-      var longer = typed.filter(function (w) { return w.length > 2; });
+      var last = typed.length ? typed[typed.length - 1] : "";
+      var longer = last.length > 2 ? [last] : [];
       var matched = {};
       var all = record.content.split(/\s+/);
       (record.locations || []).forEach(function (i) {
