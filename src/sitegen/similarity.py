@@ -102,7 +102,10 @@ class TfIdf:
         for doc in documents:
             n += 1
             df.update(set(doc))
-        idf = {term: math.log((n + 1) / (count + 1)) + 1.0 for term, count in df.items()}
+        # One logarithm per distinct count, not per term: most of a survey's ~10^5 terms (word
+        # pairs above all) occur in one or two papers, so a few hundred counts cover them all.
+        idf_of_count = {count: math.log((n + 1) / (count + 1)) + 1.0 for count in set(df.values())}
+        idf = dict(zip(df, map(idf_of_count.__getitem__, df.values()), strict=True))
         return cls(idf, math.log(n + 1) + 1.0)
 
     def vector(self, terms: Sequence[str]) -> Vector:
