@@ -172,6 +172,12 @@ CASES = [
         "the taxonomy is a link to",
     ),
     BadInput("page in Latin-1", write("content/pages/about.md", b"# Caf\xe9\n"), "about.md:1:", "not UTF-8"),
+    BadInput(
+        "page where the search index goes",
+        write("content/pages/pagefind.md", "# Finding papers\n"),
+        "pagefind.md:",
+        "where the Pagefind search index is published",
+    ),
     BadInput("no listings", remove(LISTING), "sources:", "no listings (*.txt) found"),
     BadInput(
         "template syntax",

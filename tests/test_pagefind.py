@@ -23,6 +23,7 @@ from sitegen.pagefind_search import (
     STAMP,
     PagefindIndexes,
     bundle_folders,
+    is_bundle_folder,
     make_pagefind_bundle,
     plan_bundles,
     record_html,
@@ -54,6 +55,11 @@ def pagefind_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pagefind_url(pagefind_site: Path) -> Iterator[str]:
     with serving(pagefind_site) as url:
         yield url
+
+
+def test_the_index_folders_are_known_by_name_so_no_page_can_take_them() -> None:
+    assert all(is_bundle_folder(f) for f in bundle_folders(25_000, 5_000))
+    assert not any(is_bundle_folder(f) for f in ("pagefinder", "pagefind-", "pagefind-x", "about", "search"))
 
 
 def test_the_bundle_ships_the_runtime_with_its_checksums_and_licence(pagefind_site: Path) -> None:

@@ -59,6 +59,13 @@ def record_html(paper: AssignedPaper, url: str, language: str) -> str:
     )
 
 
+def is_bundle_folder(name: str) -> bool:
+    """Whether a top-level folder of the site is (or, for a larger survey, would be) a Pagefind
+    index: `pagefind`, `pagefind-2`, … A page there would be replaced by the index."""
+    number = name.removeprefix(f"{FOLDER}-")
+    return name == FOLDER or (number != name and number.isdigit())
+
+
 def bundle_folders(papers: int, shard: int) -> list[str]:
     """The site folders of a survey's Pagefind indexes: `pagefind/`, then `pagefind-2/`, … one
     per `shard` papers (0: always one). The search page searches them all together."""

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cache import BuildCache
+from .errors import SitegenError
 from .models import Page
+from .pagefind_search import is_bundle_folder
 from .slugs import slugify
 from .textfiles import read_text
 
@@ -88,5 +90,13 @@ def load_pages(pages_dir: Path, site_root: Path | None = None) -> list[Page]:
         heading = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.MULTILINE)
         title = heading.group(1) if heading else path.stem.replace("-", " ").capitalize()
         body = text[: heading.start()] + text[heading.end() :] if heading else text
-        pages.append(Page(slug=slugify(path.stem), title=title, html=render_markdown(body), source=path))
+        slug = slugify(path.stem)
+        if is_bundle_folder(slug):  # whatever the engine: a survey that grows switches to Pagefind
+            raise SitegenError.at(
+                path,
+                None,
+                f"the page's address /{slug}/ is where the Pagefind search index is published",
+                "rename the file (its name is the page's address)",
+            )
+        pages.append(Page(slug=slug, title=title, html=render_markdown(body), source=path))
     return pages
