@@ -237,7 +237,7 @@
        mark "prediction"). */
     function hitTest(record, typed) {
       var last = typed.length ? typed[typed.length - 1] : "";
-      var longer = last.length > 2 ? [last] : [];
+      var prefix = last.length > 2 ? last : null;
       var matched = {};
       var all = record.content.split(/\s+/);
       (record.locations || []).forEach(function (i) {
@@ -245,7 +245,7 @@
         if (word) matched[word] = true;
       });
       return function (word) {
-        return matched[word] || longer.some(function (w) { return word.indexOf(w) === 0; });
+        return matched[word] || (prefix !== null && word.indexOf(prefix) === 0);
       };
     }
 
