@@ -55,7 +55,8 @@ def page_assets(out: Path, page: Path, base_path: str = "/") -> list[Path]:
     found = {
         target
         for tag, attr, url in page_refs(page)
-        if (tag, attr) in {("script", "src"), ("link", "href")} and url.endswith((".css", ".js"))
+        if (tag, attr) in {("script", "src"), ("link", "href")}
+        and urlsplit(url).path.endswith((".css", ".js"))  # links carry ?v=, a version
         if (target := resolve(out, base_path, url))
     }
     return sorted(found)

@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from lunr.index import Index
@@ -14,6 +15,7 @@ from lunr.index import Index
 from sitegen.config import load_config
 from sitegen.pipeline import build
 from sitegen.taxonomy import load_taxonomy
+from sitegen.urls import version_of
 
 from .conftest import ROOT, TOP_LEVEL
 from .sitecheck import html_files, page_refs, resolve
@@ -147,6 +149,26 @@ def test_every_same_site_link_resolves_and_nothing_loads_from_another_host(
                 if not target.is_file():
                     broken.append(f"{page.relative_to(out)}: {url}")
     assert broken == []
+
+
+def test_scripts_styles_and_search_data_are_linked_with_a_version_of_their_bytes(default_site: Path) -> None:
+    # GitHub Pages lets a browser keep a file 10 minutes: after a new build a returning reader
+    # must get the new script with the new page, and never an old index with newer records.
+    seen = set()
+    for page in html_files(default_site):
+        for _, attr, url in page_refs(page):
+            parts = urlsplit(url)
+            if parts.path.startswith("/assets/"):
+                served = resolve(default_site, "/", url)
+                assert served is not None, url
+                assert parts.query == f"v={version_of(served.read_bytes())}", f"{page}: {url}"
+                seen.add(parts.path)
+            if attr in ("data-index", "data-docs"):
+                docs = (default_site / "search-docs.json").read_bytes()
+                assert parts.query == f"v={version_of(docs)}", f"{page}: {url}"
+                seen.add(attr)
+    loaded = ("style.css", "site.js", "search-worker.js", "vendor/lunr/lunr.js")
+    assert {f"/assets/{name}" for name in loaded} | {"data-index", "data-docs"} <= seen
 
 
 def test_project_path_build_prefixes_every_link(project_path_site: Path) -> None:

@@ -35,7 +35,7 @@ from .search import search_index_inputs, search_index_json
 from .similarity import PaperVectors, paper_vectors
 from .sources import read_sources
 from .taxonomy import load_taxonomy
-from .urls import Urls
+from .urls import Urls, version_of
 
 T = TypeVar("T")
 
@@ -255,7 +255,11 @@ def render_files(
     site: Site, config: SiteConfig, out: Staging, search_engine: str = "lunr", cache: BuildCache | None = None
 ) -> None:
     """Phase 2: every output file into `out`, but for the search index (see `build`)."""
-    urls = Urls(config.base_url)
+    static = copy_static(config.static_dir)
+    for path, data in static.items():
+        out.write(path, data)
+    assets = {path.removeprefix("assets/"): version_of(data) for path, data in static.items()}
+    urls = Urls(config.base_url, asset_versions=assets)
     context: dict[str, Any] = {
         "title": config.title,
         "description": config.description,
@@ -271,8 +275,6 @@ def render_files(
             for folder in bundle_folders(len(site.published), config.search.pagefind_shard)
         ],
     }
-    for path, data in copy_static(config.static_dir).items():
-        out.write(path, data)
     compiled = cache.folder / "templates" if cache and cache.folder else None
     render_site(site, config.templates_dir, urls, context, compiled, out)
 

@@ -24,7 +24,7 @@ from .exports import PaperRecords, atom_feed, dump_json, papers_csv, papers_json
 from .models import KINDS, AssignedPaper, Site, Topic
 from .output import Staging
 from .search import search_documents
-from .urls import Urls, output_file
+from .urls import Urls, output_file, version_of
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,7 @@ class Renderer:
         self.branch_links = {tid: {urls.topic(i) for i in ids} for tid, ids in self.branch_ids.items()}
         self.macro_cache: dict[tuple[Any, ...], Markup] = {}
         self.records = PaperRecords(urls)  # for the data files
+        self.search_version = ""  # `version_of` search-docs.json, which decides the Lunr index too
         self.topic_links = {urls.topic(tid) for tid in by_id}
         self.nav_cache: dict[tuple[str | None, frozenset[str]], Markup] = {}
         self.env.globals["topic_nav"] = self.topic_nav
@@ -243,7 +244,13 @@ def render_site(
     r.page("unsorted.html", urls.unsorted(), papers=site.unsorted)
     search_years = sorted({p.paper.date.year for p in site.published if p.paper.date}, reverse=True)
     kinds = [k for k in KINDS if any(p.kind == k for p in site.published)]
-    r.page("search.html", urls.search(), search_years=search_years, search_kinds=kinds)
+    r.page(
+        "search.html",
+        urls.search(),
+        search_years=search_years,
+        search_kinds=kinds,
+        search_version=r.search_version,
+    )
     r.page("404.html", urls.path("404.html"), in_sitemap=False)
     r.add("sitemap.xml", sitemap_xml(r.links, urls))
     r.add(".nojekyll", b"")
@@ -327,7 +334,11 @@ def _add_data_files(r: Renderer, site: Site, urls: Urls, config: dict[str, Any])
     """The survey's data for readers and tools (the sitemap comes last: it lists every page)."""
     papers = site.published
     if config["search_engine"] == "lunr":
-        r.add("search-docs.json", dump_json(search_documents(papers, urls.paper)))
+        # The index's refs are positions in this list: their links share one version, so a
+        # browser never pairs a cached index with newer records (or the other way round).
+        docs = dump_json(search_documents(papers, urls.paper))
+        r.add("search-docs.json", docs)
+        r.search_version = version_of(docs)
     r.add("papers.json", papers_json(site.papers, r.records))
     r.add("papers.csv", papers_csv(site.papers, r.records))
     r.add("papers.bib", bibtex_file(papers, urls))

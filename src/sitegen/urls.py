@@ -6,14 +6,19 @@ wherever the base says; sitemap and feed need absolute URLs, which only a base w
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from urllib.parse import quote, urlsplit
 
 
 class Urls:
     """Maps site objects to link paths (for templates) and output file paths (for writing)."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, asset_versions: Mapping[str, str] | None = None) -> None:
         parts = urlsplit(base_url)
+        # assets/ file → a digest of its bytes: a browser that cached an older copy of a script
+        # or style sheet (GitHub Pages lets it keep one for 10 minutes) fetches the new one.
+        self.asset_versions = dict(asset_versions or {})
         self.base_url = base_url
         self.base_path = parts.path if parts.path.endswith("/") else parts.path + "/"
         self.origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme else ""
@@ -50,7 +55,9 @@ class Urls:
         return self.path("unsorted/")
 
     def asset(self, name: str) -> str:
-        return self.path(f"assets/{name}")
+        """An `assets/` file's link, with `?v=` and a digest of its bytes when they are known."""
+        version = self.asset_versions.get(name)
+        return self.path(f"assets/{name}" + (f"?v={version}" if version else ""))
 
     def absolute(self, link: str) -> str:
         """An absolute URL when base_url has a host, else the path (the best that can be said)."""
@@ -67,3 +74,8 @@ def output_file(link_path: str, base_path: str) -> str:
     if relative == "" or relative.endswith("/"):
         return relative + "index.html"
     return relative
+
+
+def version_of(data: bytes) -> str:
+    """A short digest of a file's bytes for its links (`?v=`): it changes when the file does."""
+    return hashlib.sha256(data).hexdigest()[:10]
