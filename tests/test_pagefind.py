@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import hashlib
 import html
 import json
@@ -15,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import pagefind_search
+from sitegen import pagefind_reuse, pagefind_search
 from sitegen.config import SearchSettings, load_config
 from sitegen.errors import SitegenError
-from sitegen.models import AssignedPaper, Paper
+from sitegen.models import AssignedPaper, Assignment, Paper
 from sitegen.output import Staging, spare_of
 from sitegen.pagefind_search import (
     STAMP,
@@ -279,6 +280,101 @@ def test_an_index_pagefind_left_incomplete_is_made_again(tmp_path: Path, monkeyp
     assert not (tmp_path / "always" / "pagefind" / STAMP).exists(), "only a complete index is stamped"
 
 
+def small_survey(moved: tuple[int, ...] = ()) -> list[AssignedPaper]:
+    """Forty papers in three topics; the papers numbered in `moved` have gone to a fourth."""
+    words = ["adapters", "rewards", "forgetting", "agents", "tables", "proofs", "speech", "merging"]
+    papers = []
+    for n in range(40):
+        paper = Paper(
+            slug=f"paper-{n}",
+            title=f"Paper {n} on {words[n % 8]}",
+            abstract=f"We study {words[n % 8]} and {words[(n * 3) % 8]} in setting {n}. " * 3,
+            sources=(),
+            date=dt.date(2024, 1 + n % 12, 1 + n % 28),
+            upvotes=n,
+        )
+        topic = "moved-here" if n in moved else ("peft", "rlhf", "agents")[n % 3]
+        papers.append(
+            AssignedPaper(
+                paper=paper,
+                topics=(Assignment(topic, 10.0, ()),),
+                subtopics=(),
+                kind="method",
+                kind_reason="",
+            )
+        )
+    return papers
+
+
+def fragments_by_paper(bundle: Path) -> dict[str, dict]:
+    """What each page of an index shows, by paper link: its fragment as Pagefind wrote it."""
+    return {fragment["meta"]["url"]: fragment for _, fragment in names_and_fragments(bundle)}
+
+
+def names_and_fragments(bundle: Path) -> list[tuple[str, dict]]:
+    return [
+        (name, json.loads(pagefind_reuse.read_compressed(bundle / "fragment" / f"{name}.pf_fragment")))
+        for name, _ in pagefind_reuse.read_index(bundle).pages
+    ]
+
+
+def test_an_index_of_the_same_texts_lends_its_files_and_comes_out_as_if_made_anew(tmp_path: Path) -> None:
+    """An editor who moves papers between topics changes only their filters: the published
+    index's fragments and word chunks are lent (hard links), Pagefind writes what changed."""
+    url = Urls("/").paper
+    (before,) = plan_bundles(small_survey(), url, "en", 0)
+    (after,) = plan_bundles(small_survey(moved=(3, 17)), url, "en", 0)
+    assert after.text_digest == before.text_digest and after.digest != before.digest
+    earlier = make_pagefind_bundle(before, "en", tmp_path / "earlier")
+    published = snapshot(earlier)
+    lent = make_pagefind_bundle(after, "en", tmp_path / "lent", earlier=earlier)
+    anew = make_pagefind_bundle(after, "en", tmp_path / "anew")
+
+    assert fragments_by_paper(lent) == fragments_by_paper(anew)
+    assert fragments_by_paper(lent)["/papers/paper-3/"]["filters"]["topic"] == ["moved-here"]
+    contents = pagefind_reuse.read_index(lent)
+    assert contents.chunks == pagefind_reuse.read_index(anew).chunks
+    shared = [f for f in lent.rglob("*.pf_*") if f.stat().st_nlink > 1]
+    assert len(shared) >= 38, "the unmoved papers' fragments and the word chunks were lent"
+    on_disk = {str(f.relative_to(lent)) for f in lent.glob("*/*.pf_*") if f.parent.name != "filter"}
+    assert on_disk == contents.files(), "the moved papers' old fragments are gone"
+    assert snapshot(earlier) == published, "nothing was written through a lent file"
+    assert pagefind_search.holds_bundle(lent, after.digest)
+
+
+def test_a_lent_file_that_does_not_hold_what_the_index_needs_is_never_used(tmp_path: Path) -> None:
+    """Pagefind names a file by 7 hex digits of its content and keeps a file already there: a
+    lent file of that name with other content (a clash) must not reach the site. Made here by
+    giving a moved paper's old fragment the name its new one gets."""
+    url = Urls("/").paper
+    (before,) = plan_bundles(small_survey(), url, "en", 0)
+    (after,) = plan_bundles(small_survey(moved=(3,)), url, "en", 0)
+    earlier = make_pagefind_bundle(before, "en", tmp_path / "earlier")
+    anew = make_pagefind_bundle(after, "en", tmp_path / "anew")
+    old_name = {f["meta"]["url"]: n for n, f in names_and_fragments(earlier)}["/papers/paper-3/"]
+    new_name = {f["meta"]["url"]: n for n, f in names_and_fragments(anew)}["/papers/paper-3/"]
+    fragments = earlier / "fragment"
+    (fragments / f"{old_name}.pf_fragment").rename(fragments / f"{new_name}.pf_fragment")
+
+    made = make_pagefind_bundle(after, "en", tmp_path / "checked", earlier=earlier)
+    assert fragments_by_paper(made) == fragments_by_paper(anew)
+    assert not [f for f in made.rglob("*.pf_*") if f.stat().st_nlink > 1], "made again from nothing"
+
+
+def test_a_name_lengthened_for_a_clash_or_other_word_chunks_void_a_loan(tmp_path: Path) -> None:
+    """A clash within one index makes Pagefind lengthen one name; which one may differ between
+    builds, so a lent file under the short name could hold the other content."""
+    loan = pagefind_reuse.Loan(
+        frozenset({"fragment/en_1234567.pf_fragment", "index/en_abcdef0.pf_index"}), []
+    )
+    clash = pagefind_reuse.IndexContents(pages=[("en_1234567f", 12)], chunks=[])
+    assert not pagefind_reuse.lent_files_fit(tmp_path, clash, loan, [])
+    no_clash = pagefind_reuse.IndexContents(pages=[("en_7654321f", 12)], chunks=[])
+    assert pagefind_reuse.lent_files_fit(tmp_path, no_clash, loan, [])
+    other_chunks = pagefind_reuse.IndexContents(pages=[], chunks=[("a", "m", "en_abcdef0")])
+    assert not pagefind_reuse.lent_files_fit(tmp_path, other_chunks, loan, [])
+
+
 def test_an_index_of_unchanged_records_is_kept_instead_of_made_again(make_project, monkeypatch) -> None:
     """Editors rebuild after every template tweak; at 10,000 papers Pagefind takes 11-15 s of CPU
     for an index that would come out the same. Counted in a file: Pagefind may run in a child."""
@@ -316,6 +412,9 @@ def test_an_index_of_unchanged_records_is_kept_instead_of_made_again(make_projec
     taxonomy.write_text(taxonomy.read_text().replace("[rlhf, dpo, preference]", "[rlhf]"))
     made, moved = build_counting()
     assert made == 1 and moved[STAMP] != first[STAMP]
+    # …from the fragments and word chunks the index it replaces lent it (now in the spare).
+    replaced = {f.stat().st_ino for f in (spare_of(public) / "pagefind").rglob("*.pf_*")}
+    assert any(f.stat().st_ino in replaced for f in (public / "pagefind").rglob("*.pf_*"))
     # An index whose stamp does not match its records is never trusted.
     for place in (public, project / ".public.spare"):
         (place / "pagefind" / STAMP).write_text("0" * 64 + "\n")
@@ -333,7 +432,7 @@ def test_an_earlier_index_is_used_wherever_it_went_and_made_when_it_is_gone(make
     site_yaml.write_text(site_yaml.read_text() + "search: {engine: pagefind}\n")
     for _ in range(2):  # the published site and the spare both hold the index
         build(load_config(site_yaml))
-    stamp = (public / "pagefind" / STAMP).read_text().strip()
+    stamp = pagefind_search.read_stamp(public / "pagefind")
     config = load_config(site_yaml)
     published = load_site(config, BuildReport()).published
 

@@ -24,6 +24,7 @@ from .background import Pending, in_background
 from .errors import SitegenError
 from .models import AssignedPaper, newest_first
 from .output import Spare, Staging, linked_copy, scratch_beside, scratch_in_memory, spare_of
+from .pagefind_reuse import Loan, RecordFields, lend, lent_files_fit, read_index, remove_unlent
 
 FOLDER = "pagefind"
 # In each bundle: the digest of what it was made from (`Bundle.digest`). An unchanged survey
@@ -34,7 +35,13 @@ _UNUSED = ("pagefind-ui", "pagefind-modular-ui", "pagefind-component-ui", "pagef
 
 
 def record_html(paper: AssignedPaper, url: str, language: str) -> str:
-    """One paper as Pagefind reads it; every text is escaped, so a title can never become markup.
+    """One paper as Pagefind reads it; every text is escaped, so a title can never become markup."""
+    text, fields = _record(paper, url, language)
+    return text + _record_tags(fields)
+
+
+def _record(paper: AssignedPaper, url: str, language: str) -> tuple[str, RecordFields]:
+    """A record's text (its title as the heading, then the abstract) and its fields.
 
     The abstract is not kept again as metadata: the search page takes it from the record's own
     text, which holds the title and the abstract — a copy would double each result's download
@@ -46,17 +53,26 @@ def record_html(paper: AssignedPaper, url: str, language: str) -> str:
         "kind": paper.kind,
         "upvotes": "" if p.upvotes is None else str(p.upvotes),
     }
-    filters = [("kind", paper.kind), ("year", str(p.date.year) if p.date else "none")]
-    filters += [("topic", a.topic_id) for a in (*paper.topics, *paper.subtopics)]
-    tags = [f'<span data-pagefind-meta="{k}:{html.escape(v)}"></span>' for k, v in meta.items()]
-    tags += [f'<span data-pagefind-filter="{k}:{html.escape(v)}"></span>' for k, v in filters]
-    tags.append(f'<span data-pagefind-sort="date:{meta["date"] or "0000-00-00"}"></span>')
-    return (
+    filters = {"kind": [paper.kind], "year": [str(p.date.year) if p.date else "none"]}
+    topics = [a.topic_id for a in (*paper.topics, *paper.subtopics)]
+    if topics:
+        filters["topic"] = topics
+    text = (
         f'<!doctype html><html lang="{html.escape(language)}"><body>'
         f'<h1 data-pagefind-meta="title">{html.escape(p.title)}</h1>'
         f"<p>{html.escape(p.abstract)}</p>"
-        f"{''.join(tags)}</body></html>"
     )
+    return text, (meta, filters)
+
+
+def _record_tags(fields: RecordFields) -> str:
+    meta, filters = fields
+    tags = [f'<span data-pagefind-meta="{k}:{html.escape(v)}"></span>' for k, v in meta.items()]
+    tags += [
+        f'<span data-pagefind-filter="{k}:{html.escape(v)}"></span>' for k, vs in filters.items() for v in vs
+    ]
+    tags.append(f'<span data-pagefind-sort="date:{meta["date"] or "0000-00-00"}"></span>')
+    return f"{''.join(tags)}</body></html>"
 
 
 def is_bundle_folder(name: str) -> bool:
@@ -77,11 +93,14 @@ def bundle_folders(papers: int, shard: int) -> list[str]:
 class Bundle:
     """One Pagefind index of the site: its folder, the records it is made from, and their digest
     (written into the bundle as `STAMP`, so a later build can tell the same index when it sees it).
-    """
+    `text_digest` covers the records' texts alone: an index of the same texts can lend its files
+    (`pagefind_reuse`), whose `fields` (by record number) are then checked."""
 
     folder: str
     records: tuple[str, ...]
     digest: str
+    text_digest: str = ""
+    fields: tuple[RecordFields, ...] = ()
 
 
 def plan_bundles(
@@ -98,10 +117,11 @@ def plan_bundles(
     size = shard if len(folders) > 1 else max(len(ordered), 1)
     bundles = []
     for n, folder in enumerate(folders):
-        records = tuple(
-            record_html(p, paper_url(p.slug), language) for p in ordered[n * size : (n + 1) * size]
-        )
-        bundles.append(Bundle(folder, records, _digest(records, language)))
+        parts = [_record(p, paper_url(p.slug), language) for p in ordered[n * size : (n + 1) * size]]
+        records = tuple(text + _record_tags(fields) for text, fields in parts)
+        texts = [text for text, _ in parts]
+        fields = tuple(fields for _, fields in parts)
+        bundles.append(Bundle(folder, records, _digest(records, language), _digest(texts, language), fields))
     return bundles
 
 
@@ -122,27 +142,44 @@ def holds_bundle(folder: Path, digest: str) -> bool:
 
 
 def read_stamp(folder: Path) -> str | None:
+    """The records' digest in a bundle's stamp (its first line; the texts' digest follows)."""
+    lines = _stamp_lines(folder)
+    return lines[0] if lines else None
+
+
+def _stamp_lines(folder: Path) -> list[str]:
     try:
-        return (folder / STAMP).read_text(encoding="utf-8").strip()
+        return (folder / STAMP).read_text(encoding="utf-8").split()
     except (OSError, UnicodeDecodeError):
-        return None
+        return []
 
 
 def make_pagefind_bundles(
-    bundles: Sequence[Bundle], language: str, scratch: Path, records: Path | None = None
+    bundles: Sequence[Bundle],
+    language: str,
+    scratch: Path,
+    records: Path | None = None,
+    earlier: Path | None = None,
 ) -> dict[str, Path]:
     """Write `bundles` into `scratch`; return them by site folder, for the output step to move
     into the site (thousands of small files, never read back). The records Pagefind reads are
-    written into `records` (default: inside `scratch`)."""
+    written into `records` (default: inside `scratch`). `earlier` is a site whose indexes of the
+    same texts may lend their files (`make_pagefind_bundle`)."""
     return {
         bundle.folder: make_pagefind_bundle(
-            bundle, language, scratch / bundle.folder, records / bundle.folder if records else None
+            bundle,
+            language,
+            scratch / bundle.folder,
+            records / bundle.folder if records else None,
+            earlier / bundle.folder if earlier else None,
         )
         for bundle in bundles
     }
 
 
-def make_pagefind_bundle(bundle: Bundle, language: str, scratch: Path, records: Path | None = None) -> Path:
+def make_pagefind_bundle(
+    bundle: Bundle, language: str, scratch: Path, records: Path | None = None, earlier: Path | None = None
+) -> Path:
     """Write one Pagefind bundle into `scratch` (its records into `records`, default: inside
     `scratch`); return the bundle's folder.
 
@@ -150,6 +187,10 @@ def make_pagefind_bundle(bundle: Bundle, language: str, scratch: Path, records: 
     disk: the Python API reads one answer per 0.1 s (10,000 records added one by one would take
     17 minutes) and cannot read an answer over 2 MB (`get_files` hangs past a few hundred
     papers). Each record carries its paper's link as meta.
+
+    When `earlier` is a complete index of the same texts (papers moved between topics since),
+    its fragments and word chunks are lent first and Pagefind writes only what changed; if what
+    the new index refers to does not check out, it is made again from nothing (`pagefind_reuse`).
     """
     records, folder = records or scratch / "records", scratch / FOLDER
     for leftover in (records, folder):  # a failed attempt in a child process is redone here
@@ -158,19 +199,13 @@ def make_pagefind_bundle(bundle: Bundle, language: str, scratch: Path, records: 
         records.mkdir(parents=True)
         for number, page in enumerate(bundle.records):
             (records / f"{number}.html").write_text(page, encoding="utf-8")
-        # In a thread of its own: the caller may already run an event loop (a test's browser).
-        # Imported here: asyncio alone would add ~30 ms to every build's start, Lunr ones too.
-        import asyncio
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(1) as thread:
-            for attempt in (1, 2):
-                thread.submit(lambda: asyncio.run(_index(records, folder, language))).result()
-                if _indexed(folder) == len(bundle.records):
-                    break
-                if attempt == 2:
-                    raise OSError(f"its index in {folder} is incomplete twice over")
-                shutil.rmtree(folder, ignore_errors=True)
+        loan = (
+            lend(earlier, folder) if earlier and _stamp_lines(earlier)[1:] == [bundle.text_digest] else None
+        )
+        remade = not _run_pagefind(records, folder, language, len(bundle.records))
+        if loan is not None and not remade and not _loan_checks_out(folder, loan, bundle):
+            shutil.rmtree(folder)
+            _run_pagefind(records, folder, language, len(bundle.records))
     except (ImportError, OSError) as exc:
         raise SitegenError.at(
             None,
@@ -182,7 +217,7 @@ def make_pagefind_bundle(bundle: Bundle, language: str, scratch: Path, records: 
         if unused.name.startswith(_UNUSED):
             unused.unlink()
     (folder / "SOURCE.txt").write_bytes(_provenance(folder))
-    (folder / STAMP).write_text(bundle.digest + "\n", encoding="utf-8")
+    (folder / STAMP).write_text(f"{bundle.digest}\n{bundle.text_digest}\n", encoding="utf-8")
     shutil.rmtree(records, ignore_errors=True)  # indexed: no longer needed
     return folder
 
@@ -231,10 +266,12 @@ class PagefindIndexes:
         self, stamps: dict[str, set[str | None]], records: Path
     ) -> tuple[dict[str, str], dict[str, Path]]:
         """Every index's digest by folder, and the indexes made because no earlier one (`stamps`:
-        what the spare and the published site hold, by folder) matched."""
+        what the spare and the published site hold, by folder) matched. The published site's
+        indexes lend their files to new ones of the same texts (papers moved between topics):
+        it stays as it is until this build ends, where the spare may be taken meanwhile."""
         bundles = plan_bundles(self.published, self.paper_url, self.language, self.shard)
         missing = [b for b in bundles if b.digest not in stamps[b.folder]]
-        made = make_pagefind_bundles(missing, self.language, self.scratch, records)
+        made = make_pagefind_bundles(missing, self.language, self.scratch, records, earlier=self.output_dir)
         return {b.folder: b.digest for b in bundles}, made
 
     def finish(self, staging: Staging) -> dict[str, Path]:
@@ -262,6 +299,40 @@ class PagefindIndexes:
                 copy = make_pagefind_bundle(bundle, self.language, self.scratch / folder)
             made[folder] = copy
         return made
+
+
+def _loan_checks_out(folder: Path, loan: Loan, bundle: Bundle) -> bool:
+    """Whether the files an earlier index lent are all what Pagefind would have written; those
+    the new index does not use are then removed."""
+    try:
+        contents = read_index(folder)
+    except ValueError:
+        return False
+    if not lent_files_fit(folder, contents, loan, bundle.fields):
+        return False
+    remove_unlent(folder, contents, loan)
+    return True
+
+
+def _run_pagefind(records: Path, folder: Path, language: str, count: int) -> bool:
+    """Index `records` into `folder`; False if it had to be made again from nothing (Pagefind
+    once lost its entry file when stopped too early: a bundle is checked, and made again once)."""
+    # In a thread of its own: the caller may already run an event loop (a test's browser).
+    # Imported here: asyncio alone would add ~30 ms to every build's start, Lunr ones too.
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    def indexed() -> bool:
+        thread.submit(lambda: asyncio.run(_index(records, folder, language))).result()
+        return _indexed(folder) == count
+
+    with ThreadPoolExecutor(1) as thread:
+        if indexed():
+            return True
+        shutil.rmtree(folder, ignore_errors=True)
+        if indexed():
+            return False
+    raise OSError(f"its index in {folder} is incomplete twice over")
 
 
 async def _index(records: Path, bundle: Path, language: str) -> None:
