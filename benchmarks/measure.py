@@ -56,6 +56,23 @@ def edit_one_topic(project: Path, n: int) -> None:
     taxonomy.write_text(edited, encoding="utf-8")
 
 
+# Ordinary phrases of the synthetic surveys' abstracts: each one added to a topic's rule moves
+# papers into it (the default survey's abstracts, recombined, hold all of them).
+MOVING_PHRASES = ("computational cost", "lightweight", "storage", "budget", "hardware", "cheap")
+
+
+def edit_moving_papers(project: Path, n: int) -> None:
+    """An edit that moves papers: the first topic's rule gains a phrase many abstracts hold, so
+    their topics, the topic pages and the search index's filters change."""
+    taxonomy = project / "content" / "taxonomy.yaml"
+    text = taxonomy.read_text(encoding="utf-8")
+    phrase = MOVING_PHRASES[n % len(MOVING_PHRASES)] + ("" if n < len(MOVING_PHRASES) else f" {n}")
+    edited, found = _FIRST_TOPIC_RULE.subn(rf"\g<1>{phrase}, ", text, count=1)
+    if not found:
+        raise SystemExit(f"{taxonomy}: no topic rule with phrases to edit")
+    taxonomy.write_text(edited, encoding="utf-8")
+
+
 def edit_a_template(project: Path, n: int) -> None:
     """The other edit between builds: a change to the page layout (every page), no paper moves."""
     base = project / "templates" / "base.html"

@@ -7,6 +7,8 @@ repository, then measures, each as a fresh process:
   * cold: `sitegen build` with no .sitegen-cache/ and no previous output — median and min/max of
     --runs runs, peak resident memory (the build's process and the children it waited for);
   * taxonomy edit: a rebuild after one topic's rule gained a phrase (cache warm);
+  * papers moved: a rebuild after one topic's rule gained a phrase many abstracts hold, so
+    papers change topics (and a Pagefind index's filters change);
   * template edit: a rebuild after a change to the page layout, every page rewritten, no paper
     moved (past `search.lunr_limit`, Pagefind's index is kept from the earlier build);
   * bare Jinja2: the same pages through benchmarks/bare_jinja.py, and sitegen's cold median as a
@@ -26,7 +28,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from measure import edit_a_template, edit_one_topic, run, sitegen_build
+from measure import edit_a_template, edit_moving_papers, edit_one_topic, run, sitegen_build
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
@@ -58,6 +60,11 @@ def taxonomy_edit(project: Path, n: int) -> tuple[float, float]:
     return sitegen_build(project)
 
 
+def moving_edit(project: Path, n: int) -> tuple[float, float]:
+    edit_moving_papers(project, n)
+    return sitegen_build(project)
+
+
 def template_edit(project: Path, n: int) -> tuple[float, float]:
     edit_a_template(project, n)
     return sitegen_build(project)
@@ -82,6 +89,7 @@ def measure(size: int, runs: int, scratch: Path) -> dict[str, float]:
     )
     cold_runs = [cold(project) for _ in range(runs)]
     edit_runs = [taxonomy_edit(project, n) for n in range(runs)]
+    moving_runs = [moving_edit(project, n) for n in range(runs)]
     template_runs = [template_edit(project, n) for n in range(runs)]
     bare_runs = [bare_jinja(project) for _ in range(runs)]
     row = {
@@ -89,15 +97,17 @@ def measure(size: int, runs: int, scratch: Path) -> dict[str, float]:
         "cold": median(cold_runs),
         "cold_min": min(t for t, _ in cold_runs),
         "cold_max": max(t for t, _ in cold_runs),
-        "memory": max(m for _, m in cold_runs + edit_runs + template_runs),
+        "memory": max(m for _, m in cold_runs + edit_runs + moving_runs + template_runs),
         "edit": median(edit_runs),
+        "moving": median(moving_runs),
         "template": median(template_runs),
         "bare": median(bare_runs),
     }
     row["ratio"] = row["cold"] / row["bare"]
     print(
         f"{size:>6} papers: cold {row['cold']:.1f} s (min {row['cold_min']:.1f}, max {row['cold_max']:.1f}), "
-        f"taxonomy edit {row['edit']:.1f} s, template edit {row['template']:.1f} s, "
+        f"taxonomy edit {row['edit']:.1f} s, papers moved {row['moving']:.1f} s, "
+        f"template edit {row['template']:.1f} s, "
         f"peak {row['memory']:.0f} MB, "
         f"bare Jinja2 {row['bare']:.2f} s ({row['ratio']:.1f}x)",
         flush=True,
@@ -108,14 +118,14 @@ def measure(size: int, runs: int, scratch: Path) -> dict[str, float]:
 
 def table(rows: list[dict[str, float]], runs: int) -> str:
     lines = [
-        f"| papers | cold build (median of {runs}) | min–max | taxonomy-only rebuild | template-only rebuild "
-        "| peak memory | bare Jinja2 | × bare |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| papers | cold build (median of {runs}) | min–max | taxonomy-only rebuild | papers moved "
+        "| template-only rebuild | peak memory | bare Jinja2 | × bare |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
             f"| {r['papers']:,} | {r['cold']:.2f} s | {r['cold_min']:.2f}–{r['cold_max']:.2f} s "
-            f"| {r['edit']:.2f} s | {r['template']:.2f} s | {r['memory']:.0f} MB "
+            f"| {r['edit']:.2f} s | {r['moving']:.2f} s | {r['template']:.2f} s | {r['memory']:.0f} MB "
             f"| {r['bare']:.2f} s | {r['ratio']:.1f} |"
         )
     for a, b in itertools.pairwise(rows):

@@ -5,8 +5,8 @@ first 7 hex digits of a hash of it) and does not write a file whose name is alre
 editor who moves papers between topics changes only their filters: the texts are the same, so
 nearly every fragment and every word chunk of the published index would come out the same. Hard-
 linked into the new index's folder first, they are not compressed and written again; Pagefind
-writes the moved papers' fragments, the filters and the metadata (10,000 papers, 70 moved: 17-19
-s → 5-6 s wall, most of it the ext4 inodes of 10,000 new files and Pagefind's gzip at its best).
+writes the moved papers' fragments, the filters and the metadata (Pagefind on 10,000 records:
+15-28 s → 6-8 s wall; what it saves is creating 10,000 files and gzip at its best level).
 
 Seven hex digits can be shared by two contents. Pagefind lengthens a name on a clash within one
 index, but a lent file already holding the name would then be taken for the other content. So
