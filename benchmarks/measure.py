@@ -58,7 +58,7 @@ def edit_one_topic(project: Path, n: int) -> None:
 
 # Ordinary phrases of the synthetic surveys' abstracts: each one added to a topic's rule moves
 # papers into it (the default survey's abstracts, recombined, hold all of them).
-MOVING_PHRASES = ("computational cost", "lightweight", "storage", "budget", "hardware", "cheap")
+MOVING_PHRASES = ("memory", "efficiently", "budget", "computational cost", "lightweight", "hardware")
 
 
 def edit_moving_papers(project: Path, n: int) -> None:

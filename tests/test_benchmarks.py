@@ -53,6 +53,18 @@ def test_a_synthetic_survey_builds_with_exactly_the_papers_asked_for(tmp_path: P
     assert len(papers) == report.counts["papers"] == 480
     dated = [p for p in papers if p["date"]]
     assert len(dated) > 100 and min(p["date"] for p in dated) >= "2021" and any(p["upvotes"] for p in papers)
+    # The harness's edits: one that moves no paper, and one that moves some.
+    measure = benchmark("measure")
+
+    def topics_after(edit) -> dict[str, list[str]]:
+        edit(project, 0)
+        build(load_config(project / "site.yaml"))
+        papers = json.loads((project / "public" / "papers.json").read_text(encoding="utf-8"))
+        return {p["id"]: p["topics"] for p in papers}
+
+    topics = {p["id"]: p["topics"] for p in papers}
+    assert topics_after(measure.edit_one_topic) == topics
+    assert topics_after(measure.edit_moving_papers) != topics
 
 
 def test_the_bare_jinja_baseline_writes_the_same_pages(
@@ -83,6 +95,7 @@ def test_the_scale_table_reports_the_slope_between_sizes() -> None:
             "cold_min": 1.9,
             "cold_max": 2.1,
             "edit": 1.0,
+            "moving": 1.5,
             "template": 0.8,
             "memory": 100,
             "bare": 0.5,
@@ -94,6 +107,7 @@ def test_the_scale_table_reports_the_slope_between_sizes() -> None:
             "cold_min": 21,
             "cold_max": 23,
             "edit": 9.0,
+            "moving": 12.0,
             "template": 6.0,
             "memory": 900,
             "bare": 5.0,
@@ -101,7 +115,7 @@ def test_the_scale_table_reports_the_slope_between_sizes() -> None:
         },
     ]
     text = benchmark("scale").table(rows, 3)
-    assert "| 11,000 | 22.00 s | 21.00–23.00 s | 9.00 s | 6.00 s | 900 MB | 5.00 s | 4.4 |" in text
+    assert "| 11,000 | 22.00 s | 21.00–23.00 s | 9.00 s | 12.00 s | 6.00 s | 900 MB | 5.00 s | 4.4 |" in text
     assert "Slope 1,000 → 11,000 papers: 2.00 s per 1,000 papers." in text
 
 
