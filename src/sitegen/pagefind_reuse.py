@@ -135,7 +135,7 @@ def remove_unlent(folder: Path, contents: IndexContents, loan: Loan) -> int:
     how many."""
     unused = loan.files - contents.files()
     for path in unused:
-        (folder / path).unlink()
+        (folder / path).unlink(missing_ok=True)
     return len(unused)
 
 

@@ -199,9 +199,8 @@ def make_pagefind_bundle(
         records.mkdir(parents=True)
         for number, page in enumerate(bundle.records):
             (records / f"{number}.html").write_text(page, encoding="utf-8")
-        loan = (
-            lend(earlier, folder) if earlier and _stamp_lines(earlier)[1:] == [bundle.text_digest] else None
-        )
+        same_texts = earlier is not None and _stamp_lines(earlier)[1:] == [bundle.text_digest]
+        loan = lend(earlier, folder) if earlier is not None and same_texts else None
         remade = not _run_pagefind(records, folder, language, len(bundle.records))
         if loan is not None and not remade and not _loan_checks_out(folder, loan, bundle):
             shutil.rmtree(folder)
