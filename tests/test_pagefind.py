@@ -349,6 +349,7 @@ def test_a_lent_file_that_does_not_hold_what_the_index_needs_is_never_used(tmp_p
     url = Urls("/").paper
     (before,) = plan_bundles(small_survey(), url, "en", 0)
     (after,) = plan_bundles(small_survey(moved=(3,)), url, "en", 0)
+    assert after.text_digest == before.text_digest, "so the earlier index lends its files"
     earlier = make_pagefind_bundle(before, "en", tmp_path / "earlier")
     anew = make_pagefind_bundle(after, "en", tmp_path / "anew")
     old_name = {f["meta"]["url"]: n for n, f in names_and_fragments(earlier)}["/papers/paper-3/"]
