@@ -23,12 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import cbor2
-
 # What the search page reads of a record besides its text: its metadata and its filters.
 RecordFields = tuple[dict[str, str], dict[str, list[str]]]
 
-_LENT = (("fragment", ".pf_fragment"), ("index", ".pf_index"))
+_FRAGMENTS, _CHUNKS = ("fragment", ".pf_fragment"), ("index", ".pf_index")  # folder, file suffix
 _SHORT_NAME = 7  # hex digits of a name Pagefind did not lengthen for a clash
 _MARK = b"pagefind_dcd"  # before the content of every compressed Pagefind file
 
@@ -42,8 +40,8 @@ class IndexContents:
     chunks: list[tuple[str, str, str]]
 
     def files(self) -> set[str]:
-        return {f"fragment/{name}.pf_fragment" for name, _ in self.pages} | {
-            f"index/{name}.pf_index" for _, _, name in self.chunks
+        return {_path(_FRAGMENTS, name) for name, _ in self.pages} | {
+            _path(_CHUNKS, name) for _, _, name in self.chunks
         }
 
 
@@ -65,7 +63,7 @@ def lend(earlier: Path, folder: Path) -> Loan | None:
     except ValueError:
         return None
     lent = set()
-    for kind, suffix in _LENT:
+    for kind, suffix in (_FRAGMENTS, _CHUNKS):
         try:
             entries = [e for e in os.scandir(earlier / kind) if e.is_file(follow_symlinks=False)]
             (folder / kind).mkdir(parents=True, exist_ok=True)
@@ -85,6 +83,8 @@ def lend(earlier: Path, folder: Path) -> Loan | None:
 def read_index(folder: Path) -> IndexContents:
     """The pages and word chunks of the one-language index in `folder` (ValueError if Pagefind
     wrote something this reading does not know)."""
+    import cbor2  # here: a Lunr build never reads a Pagefind index (~3 ms to import)
+
     try:
         entry = json.loads((folder / "pagefind-entry.json").read_bytes())
         (language,) = entry["languages"].values()
@@ -117,26 +117,24 @@ def lent_files_fit(folder: Path, contents: IndexContents, loan: Loan, fields: Se
     lent = loan.files
     try:
         for name, words in contents.pages:
-            if _lengthened(name) and f"fragment/{_shortened(name)}.pf_fragment" in lent:
+            if _lengthened(name) and _path(_FRAGMENTS, _shortened(name)) in lent:
                 return False
-            if f"fragment/{name}.pf_fragment" in lent and not _fragment_fits(
-                json.loads(read_compressed(f"{folder}/fragment/{name}.pf_fragment")), words, fields
+            fragment = _path(_FRAGMENTS, name)
+            if fragment in lent and not _fragment_fits(
+                json.loads(read_compressed(f"{folder}/{fragment}")), words, fields
             ):
                 return False
-        if any(f"index/{name}.pf_index" in lent for _, _, name in contents.chunks):
+        if any(_path(_CHUNKS, name) in lent for _, _, name in contents.chunks):
             return contents.chunks == loan.chunks
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError, zlib.error):
         return False
     return True
 
 
-def remove_unlent(folder: Path, contents: IndexContents, loan: Loan) -> int:
-    """Remove the lent files the index does not refer to (moved papers' old fragments); return
-    how many."""
-    unused = loan.files - contents.files()
-    for path in unused:
+def remove_unlent(folder: Path, contents: IndexContents, loan: Loan) -> None:
+    """Remove the lent files the index does not refer to (moved papers' old fragments)."""
+    for path in loan.files - contents.files():
         (folder / path).unlink(missing_ok=True)
-    return len(unused)
 
 
 def _fragment_fits(fragment: dict, words: int, fields: Sequence[RecordFields]) -> bool:
@@ -148,6 +146,12 @@ def _fragment_fits(fragment: dict, words: int, fields: Sequence[RecordFields]) -
         and {key: sorted(values) for key, values in fragment["filters"].items()}
         == {key: sorted(values) for key, values in filters.items()}
     )
+
+
+def _path(kind: tuple[str, str], name: str) -> str:
+    """A fragment's or word chunk's file (`fragment/en_1a2b3c4.pf_fragment`), relative to its index."""
+    folder, suffix = kind
+    return f"{folder}/{name}{suffix}"
 
 
 def _lengthened(name: str) -> bool:

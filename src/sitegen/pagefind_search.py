@@ -99,8 +99,8 @@ class Bundle:
     folder: str
     records: tuple[str, ...]
     digest: str
-    text_digest: str = ""
-    fields: tuple[RecordFields, ...] = ()
+    text_digest: str
+    fields: tuple[RecordFields, ...]
 
 
 def plan_bundles(
