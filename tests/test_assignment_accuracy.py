@@ -46,7 +46,8 @@ def test_the_labelled_set_names_real_papers_known_topics_and_kinds() -> None:
     assert 0.25 <= len(held_out) / len(labels) <= 0.4
 
 
-def held_out_figures():
+@functools.cache
+def held_out_figures():  # one reading of the labels for all the topics' tests
     return accuracy().figures(accuracy().labels_in("test"), predictions(), TOP_LEVEL)
 
 
