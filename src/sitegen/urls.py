@@ -24,11 +24,12 @@ class Urls:
         self.origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme else ""
         self._paths: dict[str, str] = {}  # a site links to each page from many pages
 
-    def path(self, relative: str = "") -> str:
+    def path(self, relative: str = "", version: str = "") -> str:
+        """A file's or page's link; with `version` (`version_of` its bytes), `?v=` and it."""
         link = self._paths.get(relative)
         if link is None:
             link = self._paths[relative] = self.base_path + quote(relative.lstrip("/"), safe="/#?=&")
-        return link
+        return f"{link}?v={version}" if version else link
 
     def home(self) -> str:
         return self.path("")
@@ -56,8 +57,7 @@ class Urls:
 
     def asset(self, name: str) -> str:
         """An `assets/` file's link, with `?v=` and a digest of its bytes when they are known."""
-        version = self.asset_versions.get(name)
-        return self.path(f"assets/{name}" + (f"?v={version}" if version else ""))
+        return self.path(f"assets/{name}", self.asset_versions.get(name, ""))
 
     def absolute(self, link: str) -> str:
         """An absolute URL when base_url has a host, else the path (the best that can be said)."""
