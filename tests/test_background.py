@@ -84,10 +84,11 @@ def test_ctrl_c_while_forking_leaves_no_child_running(tmp_path, forking, monkeyp
         return pid
 
     def mask(how: int, signals: object) -> object:
-        if how == signal.SIG_UNBLOCK and forked and forked[0] != 0:
+        before = real_mask(how, signals)
+        if how != signal.SIG_BLOCK and forked and forked[0] != 0:  # the signals let through again
             monkeypatch.setattr(signal, "pthread_sigmask", real_mask)
             raise KeyboardInterrupt  # the Ctrl-C that was held back while forking
-        return real_mask(how, signals)
+        return before
 
     monkeypatch.setattr(os, "fork", fork)
     monkeypatch.setattr(signal, "pthread_sigmask", mask)

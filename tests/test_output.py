@@ -104,6 +104,57 @@ def test_a_build_stopped_while_writing_leaves_the_previous_site_byte_for_byte(
     assert b"Changed after the first build." in (public / "about" / "index.html").read_bytes()
 
 
+def _stopped(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # what `sitegen build` makes of a `kill` (cli._interrupt)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_landing_as_the_staging_folder_is_made_still_removes_it(
+    make_project, monkeypatch, sig: signal.Signals
+) -> None:
+    """The gap a CI run once fell into: a signal landing after the staging folder was made and
+    marked, before the build's cleanup knew of it, left the folder beside the output. Here it is
+    sent at exactly that point; it must wait, then stop the build with nothing left behind."""
+    from sitegen.config import load_config
+    from sitegen.pipeline import build
+
+    config = load_config(make_project() / "site.yaml")
+    build(config)
+    before = snapshot(config.output_dir)
+    made = []
+    real_enter = Staging.__enter__
+
+    def enter_then_stopped(self: Staging) -> Staging:
+        entered = real_enter(self)
+        made.append(self.folder)
+        os.kill(os.getpid(), sig)
+        return entered
+
+    monkeypatch.setattr(Staging, "__enter__", enter_then_stopped)
+    previous = signal.signal(signal.SIGTERM, _stopped)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            build(config)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert made and not made[0].exists()
+    assert leftovers(config.output_dir) == []
+    assert snapshot(config.output_dir) == before
+
+
+def test_held_signals_arrive_when_the_outermost_block_ends() -> None:
+    from sitegen import interrupts
+
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        with interrupts.held():
+            with interrupts.held():
+                os.kill(os.getpid(), signal.SIGINT)
+            reached = True  # the inner block ended: still held
+        raise AssertionError("never reached: the signal arrives as the block is left")
+    assert reached
+    assert "held" in [entry.name for entry in stopped.traceback]  # raised as the block was left
+
+
 def test_a_failing_write_leaves_the_previous_site(tmp_path: Path) -> None:
     public = tmp_path / "public"
     publish({"index.html": b"old"}, public)

@@ -20,6 +20,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO, Generic, TypeVar
 
+from . import interrupts
+
 T = TypeVar("T")
 A = TypeVar("A")
 R = TypeVar("R")
@@ -76,33 +78,27 @@ def in_background(
     read_fd, write_fd = os.pipe()
 
     def hand_over() -> None:  # the child: do the work, hand the bytes over
-        for signum in _STOPPING:
+        for signum in interrupts.STOPPING:
             signal.signal(signum, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, interrupts.STOPPING)
         os.close(read_fd)
         value = work()
         with os.fdopen(write_fd, "wb") as pipe:
             pipe.write(b"B" + value if isinstance(value, bytes) else b"P" + pickle.dumps(value, protocol=5))
 
-    signal.pthread_sigmask(signal.SIG_BLOCK, _STOPPING)  # until the child is known to `cleanup`
+    pending: Pending[T] | None = None
     try:
-        pid = _fork(hand_over)
+        with interrupts.held():  # until the child is known to `cleanup`; a waiting Ctrl-C arrives after
+            pid = _fork(hand_over)
+            os.close(write_fd)
+            pending = Pending(fallback or work, pid, read_fd)
+            if cleanup is not None:
+                cleanup.callback(pending.cancel)
     except BaseException:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)
-        raise
-    os.close(write_fd)
-    pending = Pending(fallback or work, pid, read_fd)
-    if cleanup is not None:
-        cleanup.callback(pending.cancel)
-    try:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPPING)  # a waiting Ctrl-C arrives here
-    except BaseException:
-        pending.cancel()
+        if pending is not None:
+            pending.cancel()
         raise
     return pending
-
-
-_STOPPING = {signal.SIGINT, signal.SIGTERM}
 
 
 def split_map(

@@ -25,6 +25,7 @@ import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
+from . import interrupts
 from .background import in_background
 from .errors import SitegenError
 
@@ -105,12 +106,15 @@ def scratch_beside(output_dir: Path) -> Iterator[Path]:
     output_dir = output_dir.resolve()
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     recover_interrupted(output_dir)
-    folder = _temp_folder(output_dir, "scratch")
+    folder: Path | None = None
     try:
+        with interrupts.held():  # Ctrl-C lands before it is made or once it is to be removed
+            folder = _temp_folder(output_dir, "scratch")
         _mark(folder)
         yield folder
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 MEMORY_DISK = Path("/dev/shm")  # Linux's file system in memory
@@ -127,13 +131,17 @@ def scratch_in_memory(fallback: Path) -> Iterator[Path]:
         for leftover in MEMORY_DISK.glob(_MEMORY_PREFIX + "*"):
             if not leftover.is_symlink() and not _owner_alive(leftover.name[len(_MEMORY_PREFIX) :]):
                 shutil.rmtree(leftover, ignore_errors=True)
-        folder = Path(tempfile.mkdtemp(prefix=f"{_MEMORY_PREFIX}{os.getpid()}-", dir=MEMORY_DISK))
+        where, prefix = MEMORY_DISK, f"{_MEMORY_PREFIX}{os.getpid()}-"
     else:
-        folder = Path(tempfile.mkdtemp(prefix="records-", dir=fallback))
+        where, prefix = fallback, "records-"
+    folder: Path | None = None
     try:
+        with interrupts.held():
+            folder = Path(tempfile.mkdtemp(prefix=prefix, dir=where))
         yield folder
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 MEMORY_NEEDED = 256 * 2**20  # the records of 10,000 papers take ~15 MB; containers often give 64 MB
@@ -179,7 +187,9 @@ def _mark(folder: Path) -> None:
 def publish(files: Mapping[str, bytes], output_dir: Path, folders: Mapping[str, Path] | None = None) -> None:
     """Write `files` beside `output_dir`, move `folders` (made beside it, by `scratch_beside`) in
     under their relative paths, then swap the whole into place."""
-    with Staging(output_dir, keep={f.parent.resolve() for f in (folders or {}).values()}) as staging:
+    with contextlib.ExitStack() as cleanup:
+        keep = {f.parent.resolve() for f in (folders or {}).values()}
+        staging = Staging.entered(cleanup, output_dir, keep)
         for relative, data in files.items():
             staging.write(relative, data)
         staging.commit(folders)
@@ -203,6 +213,20 @@ class Staging:
         self.kept: set[str] = set()  # folders the spare holds as this site needs them (`keep`)
         self._made = {str(self.folder)}
         self._committed = False
+
+    @classmethod
+    def entered(
+        cls,
+        cleanup: contextlib.ExitStack,
+        output_dir: Path,
+        keep: Collection[Path] = (),
+        spare: Spare | None = None,
+    ) -> Staging:
+        """A staging folder that `cleanup` is sure to discard: made, entered and registered with
+        Ctrl-C and `kill` held back, so one landing in between cannot leave the folder behind.
+        (They wait at most as long as the spare's check for links still runs: `Spare.claim`.)"""
+        with interrupts.held():
+            return cleanup.enter_context(cls(output_dir, keep, spare))
 
     def __enter__(self) -> Staging:
         try:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from . import __version__, interrupts
 from .background import Pending, in_background
 from .errors import SitegenError
 from .models import AssignedPaper, newest_first
@@ -250,8 +250,9 @@ class PagefindIndexes:
         """A child process plans the indexes and makes those no earlier build left behind (the
         records of 10,000 papers take ~0.3 s to write out and digest: not on this process's way)."""
         self.published = published
-        self.scratch = self.cleanup.enter_context(scratch_beside(self.output_dir))
-        records = self.cleanup.enter_context(scratch_in_memory(self.scratch))
+        with interrupts.held():  # made and registered for removal at once (see `interrupts`)
+            self.scratch = self.cleanup.enter_context(scratch_beside(self.output_dir))
+            records = self.cleanup.enter_context(scratch_in_memory(self.scratch))
         # Read here, not in the child: the staging folder may claim the spare before it looks.
         spare = self.spare.path if self.spare is not None else spare_of(self.output_dir)
         earlier = [at for at in (spare, self.output_dir) if at is not None]

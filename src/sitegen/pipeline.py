@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from . import interrupts
 from .assign import Assigner, PackedAssignment, unpack_assigned
 from .background import in_background, split_map
 from .cache import CACHE_FOLDER, BuildCache, content_digest, file_stamp
@@ -296,7 +297,8 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
         config.output_dir, [config.root, config.content_dir, config.templates_dir, config.root / CACHE_FOLDER]
     )
     with contextlib.ExitStack() as cleanup:
-        spare = Spare(config.output_dir, cleanup)  # checked beside the build, written into at the end
+        with interrupts.held():  # taken and registered to be given back at once (see `interrupts`)
+            spare = Spare(config.output_dir, cleanup)  # checked beside the build, written into at the end
         inputs = load_inputs(config, report, cache)
         published = published_papers(inputs.papers, inputs.overrides)
         engine = config.search.engine_for(len(published))
@@ -322,7 +324,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
             raise SitegenError(*report.diagnostics.warnings)
         if search_index_inputs([p.paper for p in site.published]) != search_inputs:
             raise RuntimeError("bug: the search index is made from other papers than the site's")
-        staging = cleanup.enter_context(Staging(config.output_dir, spare=spare))
+        staging = Staging.entered(cleanup, config.output_dir, spare=spare)
         report.timed("render", lambda: render_files(site, config, staging, engine, cache))
         folders = {}
         if lunr_job and index:
