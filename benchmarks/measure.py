@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
 import re
+import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -28,11 +32,45 @@ def run_with_cpu(
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | (extra_env or {})
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, env=env)
+    elapsed, usage = _waited(process, start, command, cwd)
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def _waited(
+    process: subprocess.Popen[bytes], start: float, command: list[str], cwd: Path
+) -> tuple[float, resource.struct_rusage]:
+    """Seconds since `start` when `process` ended, and what it and its children used (`wait4`:
+    `Popen.wait` does not say); a process that failed is reported, not timed."""
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+    if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed in {cwd}")
-    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    return elapsed, usage
+
+
+def run_on_terminal(command: list[str], cwd: Path) -> tuple[float, float]:
+    """As `run`, with the process's output on a pseudo-terminal (read as it comes, as a terminal
+    would), so it behaves as in an editor's shell: a build there shows its progress line."""
+    leader, follower = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=follower, stderr=follower, env=env, close_fds=True)
+    os.close(follower)
+    reader = threading.Thread(target=_drain, args=(leader,))
+    reader.start()
+    try:
+        elapsed, usage = _waited(process, start, command, cwd)
+    finally:
+        reader.join()
+        os.close(leader)
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def _drain(fd: int) -> None:
+    with contextlib.suppress(OSError):  # the terminal's other end closed: the process is gone
+        while os.read(fd, 65536):
+            pass
 
 
 # What every build benchmark times: a whole `sitegen build` process, as an editor runs it.

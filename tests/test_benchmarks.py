@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from sitegen.config import load_config
 from sitegen.pipeline import build
 
@@ -162,3 +164,14 @@ def test_the_benchmarked_template_edit_changes_the_layout_once_whatever_the_run(
         edit_a_template(tmp_path, n)
     edited = (tmp_path / "templates" / "base.html").read_text()
     assert edited == original.replace("</body>", "<!-- edit 2 --></body>") and edited.count("<!-- edit") == 1
+
+
+def test_the_terminal_benchmark_gives_the_build_a_terminal_and_reads_all_it_prints(tmp_path: Path) -> None:
+    """Its figure is only what an editor waits for if the build sees a terminal (and shows its
+    progress line); and a terminal nobody read would stop a build that prints much."""
+    run_on_terminal = benchmark("measure").run_on_terminal
+    on_terminal = "import sys; print('x' * 200_000); sys.exit(0 if sys.stderr.isatty() else 3)"
+    elapsed, _ = run_on_terminal([sys.executable, "-c", on_terminal], tmp_path)
+    assert elapsed > 0
+    with pytest.raises(SystemExit, match="failed"):  # a process that fails is reported, not timed
+        run_on_terminal([sys.executable, "-c", "raise SystemExit(3)"], tmp_path)

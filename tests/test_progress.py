@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 import os
 import pty
+import re
 import subprocess
 import sys
 import threading
 import time
+
+import pytest
 
 from sitegen.progress import CLEAR_LINE, Progress
 
@@ -37,14 +40,18 @@ def test_a_short_build_shows_nothing() -> None:
 IMMEDIATE = (
     "import sys; from sitegen import progress, cli; "
     "progress.Progress.__init__.__defaults__ = (0, 0.01); "
-    "cli.main(sys.argv[1:])"
 )  # the same CLI, with the 2-second delay set to 0 so a small survey counts as slow
+COUNTING_FORKS = (
+    "import atexit, os; forks = []; os.register_at_fork(after_in_parent=lambda: forks.append(1)); "
+    "atexit.register(lambda: print(f'forked {len(forks)} times')); "
+)  # and at its end, how many children it forked
 
 
-def run_on_terminal(args: list[str], cwd: str, immediate: bool = False) -> str:
+def run_on_terminal(args: list[str], cwd: str, immediate: bool = False, count_forks: bool = False) -> str:
     """Runs sitegen with its output on a pseudo-terminal, as an editor's shell would."""
     leader, follower = pty.openpty()
-    command = [sys.executable, "-c", IMMEDIATE] if immediate else [sys.executable, "-m", "sitegen"]
+    prelude = (IMMEDIATE if immediate else "") + (COUNTING_FORKS if count_forks else "")
+    command = [sys.executable, "-c", f"{prelude}import sys; from sitegen import cli; cli.main(sys.argv[1:])"]
     process = subprocess.Popen([*command, *args], cwd=cwd, stdout=follower, stderr=follower, close_fds=True)
     os.close(follower)
     chunks: list[bytes] = []
@@ -78,11 +85,23 @@ def test_terminal_builds_only_show_progress_when_slow_and_never_with_quiet(make_
     assert "Building… " in slow and CLEAR_LINE + "Built " in slow.replace("\r\n", "\n")
 
 
+@pytest.mark.skipif(
+    sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2, reason="needs Linux and two cores to fork"
+)
+def test_a_build_showing_progress_still_uses_the_second_core(make_project, monkeypatch) -> None:
+    """The progress line's thread once stopped every fork (any thread did): a build run on a
+    terminal, as editors run it, made its search index and half its pages on one core."""
+    project = make_project()
+    monkeypatch.setenv("PYTHONPATH", str(ROOT / "src"))
+    shown = run_on_terminal(["build"], str(project), immediate=True, count_forks=True)
+    assert "Building… " in shown and "Built " in shown
+    forks = int(re.search(r"forked (\d+) times", shown).group(1))
+    assert forks >= 1  # the search index, made in a child while this process renders
+
+
 def test_the_summary_s_stage_times_add_up_to_the_whole_build(make_project) -> None:
     """The one-line summary's total is the build from start to finish; what no stage timed is
     shown as "other", so an editor can trust where the time went."""
-    import re
-
     from sitegen.config import load_config
     from sitegen.pipeline import BuildReport, build
 

@@ -17,6 +17,7 @@ import pickle
 import signal
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from typing import BinaryIO, Generic, TypeVar
 
@@ -259,5 +260,22 @@ def _leave(signum: int, frame: object) -> None:
 
 
 def can_fork() -> bool:
-    """Whether forking is possible, safe (no other thread runs) and worth it (a second core)."""
-    return sys.platform == "linux" and threading.active_count() == 1 and len(os.sched_getaffinity(0)) > 1
+    """Whether forking is possible, safe (no other thread runs, but those marked `fork_safe`) and
+    worth it (a second core)."""
+    return sys.platform == "linux" and _only_fork_safe_threads() and len(os.sched_getaffinity(0)) > 1
+
+
+_FORK_SAFE: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+def fork_safe(thread: threading.Thread) -> threading.Thread:
+    """Let the build fork while `thread` runs. Only for a thread that touches nothing a forked
+    child uses and holds no lock of the child's across a fork (`os.register_at_fork`): a
+    child starts with only the forking thread, and a lock another held stays held in it."""
+    _FORK_SAFE.add(thread)
+    return thread
+
+
+def _only_fork_safe_threads() -> bool:
+    main = threading.main_thread()
+    return all(thread is main or thread in _FORK_SAFE for thread in threading.enumerate())

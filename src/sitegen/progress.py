@@ -3,15 +3,28 @@
 Short builds stay silent (the status appears only after `delay` seconds), and so does a build
 whose output is not a terminal (a log, CI) or that was asked to be quiet: there the one-line
 summary at the end says everything.
+
+The line is redrawn by a thread, which the build's forking allows beside it (`fork_safe`): it
+touches nothing a forked child uses, and a fork waits until it is not drawing, so no child starts
+with the terminal's lock held. (Without that, any thread stops the build from forking: a build
+run on a terminal used one core, 9.9 s against 6.1 s for a 10,000-paper rebuild.)
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import TextIO
 
+from .background import fork_safe
+
 CLEAR_LINE = "\r\033[K"
+_DRAWING = threading.Lock()  # held while the line is drawn or the stage changes, and across forks
+if hasattr(os, "register_at_fork"):  # (not on Windows, which has no fork)
+    os.register_at_fork(
+        before=_DRAWING.acquire, after_in_parent=_DRAWING.release, after_in_child=_DRAWING.release
+    )
 
 
 class Progress:
@@ -24,9 +37,8 @@ class Progress:
         self.stage = "starting"
         self.started = time.perf_counter()
         self.shown = False
-        self._lock = threading.Lock()
         self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sitegen-progress", daemon=True)
+        self._thread = fork_safe(threading.Thread(target=self._run, name="sitegen-progress", daemon=True))
 
     def __enter__(self) -> Progress:
         self._thread.start()
@@ -36,7 +48,7 @@ class Progress:
         self.close()
 
     def begin(self, stage: str) -> None:
-        with self._lock:
+        with _DRAWING:
             self.stage = stage
 
     def _run(self) -> None:
@@ -48,7 +60,7 @@ class Progress:
                 return
 
     def _draw(self) -> None:
-        with self._lock:
+        with _DRAWING:
             elapsed = time.perf_counter() - self.started
             self.stream.write(f"{CLEAR_LINE}Building… {self.stage} ({elapsed:.1f} s)")
             self.stream.flush()
