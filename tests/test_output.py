@@ -26,7 +26,7 @@ from sitegen.output import (
     spare_of,
 )
 
-from .conftest import ROOT, snapshot
+from .conftest import ROOT, snapshot, write_files
 
 
 def leftovers(output_dir: Path) -> list[str]:
@@ -140,6 +140,38 @@ def test_a_stop_landing_as_the_staging_folder_is_made_still_removes_it(
     assert made and not made[0].exists()
     assert leftovers(config.output_dir) == []
     assert snapshot(config.output_dir) == before
+
+
+LEFTOVER_FILES = {"index.html": b"x", "a/b.html": b"y", "a/c/d.html": b"z", "e.txt": b"w", "f/g.txt": b"v"}
+
+
+@pytest.mark.parametrize("stop_after", range(1, len(LEFTOVER_FILES) + 2))  # each file, the marker too
+def test_a_removal_stopped_anywhere_is_finished_by_the_next_build(
+    tmp_path: Path, monkeypatch, stop_after: int
+) -> None:
+    """Removing a leftover site takes seconds, and Ctrl-C may land after any file. Once, one
+    landed after the marker was gone: the remnant no longer looked like sitegen's own and stayed
+    beside the output for good. The marker now goes last, so the next build finishes the job."""
+    public = tmp_path / "public"
+    publish({"index.html": b"site"}, public)
+    leftover = tmp_path / ".public.new-abc123"  # a killed build's (no such process)
+    write_files(leftover, {MARKER: "", **LEFTOVER_FILES})
+    real_unlink, unlinked = os.unlink, []
+
+    def unlink(path, *args, **kwargs) -> None:
+        real_unlink(path, *args, **kwargs)
+        unlinked.append(path)
+        if len(unlinked) == stop_after:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, between two files
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    with pytest.raises(KeyboardInterrupt):
+        recover_interrupted(public)
+    monkeypatch.setattr(os, "unlink", real_unlink)
+    assert not leftover.exists() or (leftover / MARKER).exists(), "left unmarked: never removed"
+    recover_interrupted(public)  # the next build
+    assert leftovers(public) == []
+    assert (public / "index.html").read_bytes() == b"site"
 
 
 def test_held_signals_arrive_when_the_outermost_block_ends() -> None:

@@ -95,7 +95,7 @@ def recover_interrupted(output_dir: Path, keep: Collection[Path] = ()) -> None:
             if stage == "old" and not output_dir.exists():
                 os.replace(leftover, output_dir)
             else:
-                shutil.rmtree(leftover, ignore_errors=True)
+                _remove_owned(leftover)
 
 
 @contextlib.contextmanager
@@ -114,7 +114,7 @@ def scratch_beside(output_dir: Path) -> Iterator[Path]:
         yield folder
     finally:
         if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
+            _remove_owned(folder)
 
 
 MEMORY_DISK = Path("/dev/shm")  # Linux's file system in memory
@@ -224,7 +224,10 @@ class Staging:
     ) -> Staging:
         """A staging folder that `cleanup` is sure to discard: made, entered and registered with
         Ctrl-C and `kill` held back, so one landing in between cannot leave the folder behind.
-        (They wait at most as long as the spare's check for links still runs: `Spare.claim`.)"""
+        (They wait at most as long as the spare's check for links still runs: `Spare.claim`.
+        What a killed build left is removed first, while they are not held: that takes seconds
+        for a whole site, and stopped half-way it is finished by the next build.)"""
+        recover_interrupted(output_dir.resolve(), keep)
         with interrupts.held():
             return cleanup.enter_context(cls(output_dir, keep, spare))
 
@@ -295,7 +298,7 @@ class Staging:
         if self._from_spare:
             _keep_as_spare(self.folder, self.output_dir)  # half written, but fit to write into again
         else:
-            shutil.rmtree(self.folder, ignore_errors=True)  # a first build that failed leaves nothing
+            _remove_owned(self.folder)  # a first build that failed leaves nothing
 
 
 def _holds(path: str, present: os.stat_result, data: bytes) -> bool:
@@ -372,7 +375,7 @@ def _unless_linked(taken: Path, holds_link: bool) -> Path | None:
     """The taken spare, or None when it holds a link: then it is removed (links, never what they
     point to)."""
     if holds_link:
-        shutil.rmtree(taken, ignore_errors=True)
+        _remove_owned(taken)
         return None
     return taken
 
@@ -435,6 +438,27 @@ def _keep_as_spare(folder: Path, output_dir: Path) -> None:
     try:
         os.rename(folder, spare_of(output_dir))
     except OSError:  # another build kept its spare first, or the folder is gone
+        _remove_owned(folder)
+
+
+def _remove_owned(folder: Path) -> None:
+    """Remove a folder sitegen made and marked, the marker last. Removing a site takes seconds;
+    one stopped half-way (Ctrl-C, `kill`) is still marked, and the next build finishes it
+    (`recover_interrupted`), where an unmarked remnant would be left beside the output for good:
+    sitegen never removes what it cannot tell is its own."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:  # gone already
+        return
+    for entry in entries:
+        if entry.name == MARKER:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+    with interrupts.held():  # the marker and the folder go together
         shutil.rmtree(folder, ignore_errors=True)
 
 
