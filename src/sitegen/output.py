@@ -446,6 +446,9 @@ def _remove_owned(folder: Path) -> None:
     one stopped half-way (Ctrl-C, `kill`) is still marked, and the next build finishes it
     (`recover_interrupted`), where an unmarked remnant would be left beside the output for good:
     sitegen never removes what it cannot tell is its own."""
+    if folder.is_symlink():  # never what a link points to
+        folder.unlink()
+        return
     try:
         entries = list(os.scandir(folder))
     except OSError:  # gone already

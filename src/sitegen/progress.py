@@ -7,7 +7,7 @@ summary at the end says everything.
 The line is redrawn by a thread, which the build's forking allows beside it (`fork_safe`): it
 touches nothing a forked child uses, and a fork waits until it is not drawing, so no child starts
 with the terminal's lock held. (Without that, any thread stops the build from forking: a build
-run on a terminal used one core, 9.9 s against 6.1 s for a 10,000-paper rebuild.)
+run on a terminal used one core: a 10,000-paper rebuild took 10.0 s there, 6.3 s with --quiet.)
 """
 
 from __future__ import annotations
