@@ -345,8 +345,9 @@ class Spare:
 
     def __init__(self, output_dir: Path, cleanup: contextlib.ExitStack) -> None:
         self.output_dir = output_dir.resolve()
-        self.path = _rename_spare(self.output_dir)
-        cleanup.callback(self._give_back)  # registered first, so it runs after the check stops
+        with interrupts.held():  # taken and registered to be given back at once
+            self.path = _rename_spare(self.output_dir)
+            cleanup.callback(self._give_back)  # registered first, so it runs after the check stops
         self._holds_link = (
             in_background(functools.partial(_holds_symlink, self.path), cleanup) if self.path else None
         )

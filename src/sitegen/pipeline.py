@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from . import interrupts
 from .assign import Assigner, PackedAssignment, unpack_assigned
 from .background import in_background, split_map
 from .cache import CACHE_FOLDER, BuildCache, content_digest, file_stamp
@@ -297,8 +296,7 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
         config.output_dir, [config.root, config.content_dir, config.templates_dir, config.root / CACHE_FOLDER]
     )
     with contextlib.ExitStack() as cleanup:
-        with interrupts.held():  # taken and registered to be given back at once (see `interrupts`)
-            spare = Spare(config.output_dir, cleanup)  # checked beside the build, written into at the end
+        spare = Spare(config.output_dir, cleanup)  # checked beside the build, written into at the end
         inputs = load_inputs(config, report, cache)
         published = published_papers(inputs.papers, inputs.overrides)
         engine = config.search.engine_for(len(published))
