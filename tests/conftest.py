@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
@@ -38,6 +39,11 @@ TOP_LEVEL = [
     "efficiency",
     "understanding",
 ]
+
+# Work shared with a forked child happens only where forking can help (`background.can_fork`).
+needs_fork = pytest.mark.skipif(
+    sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2, reason="needs Linux and two cores to fork"
+)
 
 MINIMAL_TAXONOMY = """\
 topics:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
 
 import pytest
@@ -12,9 +11,7 @@ import pytest
 from sitegen import background
 from sitegen.background import in_background
 
-needs_fork = pytest.mark.skipif(
-    sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2, reason="needs Linux and two cores to fork"
-)
+from .conftest import needs_fork
 
 
 @pytest.fixture

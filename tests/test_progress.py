@@ -11,11 +11,9 @@ import sys
 import threading
 import time
 
-import pytest
-
 from sitegen.progress import CLEAR_LINE, Progress
 
-from .conftest import ROOT
+from .conftest import ROOT, needs_fork
 
 
 def test_a_long_build_shows_each_stage_then_wipes_the_line() -> None:
@@ -85,9 +83,7 @@ def test_terminal_builds_only_show_progress_when_slow_and_never_with_quiet(make_
     assert "Building… " in slow and CLEAR_LINE + "Built " in slow.replace("\r\n", "\n")
 
 
-@pytest.mark.skipif(
-    sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2, reason="needs Linux and two cores to fork"
-)
+@needs_fork
 def test_a_build_showing_progress_still_uses_the_second_core(make_project, monkeypatch) -> None:
     """The progress line's thread once stopped every fork (any thread did): a build run on a
     terminal, as editors run it, made its search index and half its pages on one core."""
