@@ -51,7 +51,7 @@ def taxonomy_edit_run(project: Path, n: int) -> tuple[float, float]:
 
 def serve_rebuild_runs(project: Path, runs: int) -> list[tuple[float, float]]:
     """Seconds of each preview rebuild after the editor's edit (memory: not measured, 0)."""
-    from sitegen.serve import PreviewSite
+    from sitegen.editor.serve import PreviewSite
 
     site = PreviewSite(project / "site.yaml", "http://127.0.0.1:8000/")
     try:

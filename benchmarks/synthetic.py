@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from sitegen.dedupe import merge_duplicates  # noqa: E402
-from sitegen.parse import parse_listing  # noqa: E402
+from sitegen.ingest.listings import parse_listing  # noqa: E402
+from sitegen.ingest.merge import merge_duplicates  # noqa: E402
 
 PAPERS_PER_LISTING = 1000
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

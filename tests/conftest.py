@@ -8,9 +8,7 @@ import http.server
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
@@ -39,11 +37,6 @@ TOP_LEVEL = [
     "efficiency",
     "understanding",
 ]
-
-# Work shared with a forked child happens only where forking can help (`background.can_fork`).
-needs_fork = pytest.mark.skipif(
-    sys.platform != "linux" or len(os.sched_getaffinity(0)) < 2, reason="needs Linux and two cores to fork"
-)
 
 MINIMAL_TAXONOMY = """\
 topics:
@@ -89,15 +82,6 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> None:
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under `folder` with its bytes, to compare a site before and after."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-@pytest.fixture(autouse=True)
-def stopping_signals_let_through() -> Iterator[None]:
-    """A test must not leave Ctrl-C and `kill` blocked: every later build, and every process
-    started from here, would ignore them (the interruption tests would then fail, far away)."""
-    yield
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, [])
-    assert not blocked & {signal.SIGINT, signal.SIGTERM}, f"the test left {blocked} blocked"
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import random
 import re
 from pathlib import Path
 
-from sitegen.assign import assign_paper
+from sitegen.classify.assign import assign_paper
+from sitegen.classify.textmatch import TextIndex, compile_pattern, compile_phrase
 from sitegen.models import AssignSettings, KindRule, Paper, Rule, SourceRef, Taxonomy, Topic
-from sitegen.textmatch import TextIndex, compile_pattern, compile_phrase
 
 
 def paper(title: str, abstract: str = "") -> Paper:
@@ -63,7 +63,7 @@ def test_phrase_look_ups_find_every_occurrence_and_nothing_else() -> None:
     """Drawn phrases against drawn texts, through the rule index and without it, compared with
     the obvious slow search: the look-ups' shortcuts (word pairs, words written as one,
     prefixes) must never skip an occurrence nor invent one."""
-    from sitegen.rules import PaperText, RuleIndex, score_rule
+    from sitegen.classify.rules import PaperText, RuleIndex, score_rule
 
     draw = random.Random(7)
     words = ["fine", "tuning", "instruction", "tun", "lora", "in", "Fine"]
@@ -249,9 +249,9 @@ def test_a_weak_kind_cue_counts_only_when_no_other_kind_matched() -> None:
 
 def test_the_rule_index_changes_no_match_of_any_rule_on_the_default_survey() -> None:
     """The index only skips rules that cannot match: every rule scores the same with and without it."""
+    from sitegen.classify.rules import PaperText, rule_index, score_rule
     from sitegen.config import load_config
     from sitegen.pipeline import BuildReport, load_site
-    from sitegen.rules import PaperText, rule_index, score_rule
 
     from .conftest import ROOT
 
@@ -272,9 +272,9 @@ def test_the_rule_index_changes_no_match_of_any_rule_on_the_default_survey() -> 
 def test_the_index_of_one_topics_rules_finds_what_the_whole_index_finds() -> None:
     """A rebuild re-scores an edited topic with an index of its rules alone: its scan must find
     the same occurrences of those rules' phrases as the whole taxonomy's scan."""
+    from sitegen.classify.rules import RuleIndex, rule_index
     from sitegen.config import load_config
     from sitegen.pipeline import BuildReport, load_site
-    from sitegen.rules import RuleIndex, rule_index
 
     from .conftest import ROOT
 
@@ -296,7 +296,7 @@ def test_the_index_of_one_topics_rules_finds_what_the_whole_index_finds() -> Non
 
 
 def test_wildcards_and_words_written_as_one_are_found_through_the_index() -> None:
-    from sitegen.rules import PaperText, RuleIndex, score_rule
+    from sitegen.classify.rules import PaperText, RuleIndex, score_rule
 
     wild, joined, short = rule("adapt*"), rule("instruction tun*"), rule("lo*")
     text = PaperText.of(paper("Adapters and instructiontuned LoRA"), RuleIndex([wild, joined, short]))
@@ -309,29 +309,10 @@ def test_wildcards_and_words_written_as_one_are_found_through_the_index() -> Non
     assert (match.text, match.field) == ("Instructiontuned", "abstract ×2")
 
 
-def test_text_statistics_shared_with_a_child_are_the_ones_made_alone() -> None:
-    """Past 200 papers the features and vectors are made half in a forked child and handed back:
-    the model and every vector, key order included, must be what one process makes."""
-    from sitegen import background
-    from sitegen.config import load_config
-    from sitegen.pipeline import BuildReport, load_inputs
-    from sitegen.similarity import paper_vectors
-
-    from .conftest import ROOT
-
-    papers = load_inputs(load_config(ROOT / "site.yaml"), BuildReport()).papers
-    assert len(papers) > 200 and background.can_fork()
-    alone, shared = paper_vectors(papers, shared=False), paper_vectors(papers, shared=True)
-    assert shared.model == alone.model
-    assert list(shared.vectors) == list(alone.vectors)
-    for slug, vector in alone.vectors.items():
-        assert list(shared.vectors[slug].items()) == list(vector.items()), slug
-
-
 def test_content_words_drop_stop_words_and_fold_plurals_the_same_every_time() -> None:
     """Words are folded once and looked up after: the first and later texts read alike, and a
     full cache (a long-running `sitegen serve`) still folds new words."""
-    from sitegen import similarity
+    from sitegen.classify import similarity
 
     text = "We propose Studies of LoRA models; the losses and analysis of bias in policies."
     expected = ["study", "lora", "losse", "analysis", "bia", "policy"]  # crude, but the same everywhere
@@ -351,30 +332,30 @@ def test_topics_left_unscored_under_the_floor_change_no_assignment_of_the_defaul
     """Most topics could reach a paper only by similarity, and fall short: they are not scored.
     Every paper must get the same topics, subtopics, reasons, kind and near misses as when every
     topic is scored."""
-    from sitegen.assign import Assigner
+    from sitegen.classify.assign import Assigner
+    from sitegen.classify.rules import PaperText
     from sitegen.config import load_config
     from sitegen.pipeline import BuildReport, load_inputs
-    from sitegen.rules import PaperText
 
     from .conftest import ROOT
 
     inputs = load_inputs(load_config(ROOT / "site.yaml"), BuildReport())
     assigner = Assigner(inputs.papers, inputs.taxonomy, inputs.examples)
-    shortcut = [assigner.assign_keeping(p) for p in inputs.papers]
+    shortcut = [assigner.assign(p) for p in inputs.papers]
     skipped = sum(
         assigner._under_floor(t, PaperText.of(p, assigner.rule_index))
         for p in inputs.papers[::10]
         for t in assigner.topics
     )
     monkeypatch.setattr(Assigner, "_under_floor", lambda self, topic, text: False)
-    assert [assigner.assign_keeping(p) for p in inputs.papers] == shortcut
+    assert [assigner.assign(p) for p in inputs.papers] == shortcut
     assert skipped > 0.5 * len(inputs.papers[::10]) * len(assigner.topics)
 
 
 def test_the_scan_reports_words_as_written_when_lowercasing_changes_a_texts_length() -> None:
     """ "İ" lowers to two characters: the words' places are then found one by one, and the scan
     must still hand back each occurrence as the text writes it."""
-    from sitegen.rules import PaperText, RuleIndex, score_rule
+    from sitegen.classify.rules import PaperText, RuleIndex, score_rule
 
     lora, tuning = rule("lora"), rule("fine-tuning")
     text = PaperText.of(
@@ -385,10 +366,11 @@ def test_the_scan_reports_words_as_written_when_lowercasing_changes_a_texts_leng
     ]  # fmt: skip
 
 
-def test_an_assignment_handed_back_by_a_child_is_the_one_made() -> None:
-    """A forked child hands its share of the assignments back as plain tuples without the
-    paper; the parent's copy must equal the assignment itself, reasons and near misses included."""
-    from sitegen.assign import Assigner, pack_assigned, unpack_assigned
+def test_assignments_shared_among_the_cores_are_the_ones_made_in_one_process(monkeypatch) -> None:
+    """The pipeline assigns the papers in worker processes, which hand them back pickled: every
+    assignment, reasons and near misses included, must equal what one process makes."""
+    from sitegen import parallel, pipeline
+    from sitegen.classify.assign import Assigner
     from sitegen.config import load_config
     from sitegen.pipeline import BuildReport, load_inputs
 
@@ -397,5 +379,6 @@ def test_an_assignment_handed_back_by_a_child_is_the_one_made() -> None:
     inputs = load_inputs(load_config(ROOT / "site.yaml"), BuildReport())
     assigner = Assigner(inputs.papers, inputs.taxonomy, inputs.examples)
     made = [assigner.assign(p) for p in inputs.papers]
-    assert [unpack_assigned(a.paper, pack_assigned(a)) for a in made] == made
+    monkeypatch.setattr(parallel, "cores", lambda: 2)
+    assert pipeline._assign(assigner, inputs.papers) == made
     assert sum(bool(a.subtopics) for a in made) > 100 and sum(bool(a.near) for a in made) > 10

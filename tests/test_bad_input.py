@@ -250,22 +250,17 @@ EARLY_AND_LATE = [c for c in CASES if c.name in ("taxonomy syntax", "template sy
 
 
 @pytest.mark.parametrize("case", EARLY_AND_LATE, ids=["while reading the inputs", "while rendering"])
-def test_a_failed_build_puts_the_spare_back_as_it_was(
+def test_a_failed_build_leaves_the_site_as_it_was_and_nothing_beside_it(
     case: BadInput, make_project, runner: CliRunner, monkeypatch
 ) -> None:
-    """A build takes the spare (the site before the published one) at its start, to write the new
-    site into; one that fails, whenever it fails, leaves it for the next build, whole."""
+    """Whenever a build fails — before or after it began writing the new site beside the output —
+    the published site is untouched and no staging folder is left."""
     project = make_project()
     monkeypatch.chdir(project)
-    for _ in range(2):  # the second build's site is published, the first's is the spare
-        assert runner.invoke(main, ["build", "--quiet"]).exit_code == 0
-    spare = project / ".public.spare"
-    before = snapshot(spare)
+    assert runner.invoke(main, ["build", "--quiet"]).exit_code == 0
+    before = snapshot(project / "public")
 
     case.breaks(project)
     assert runner.invoke(main, ["build"]).exit_code == 1
-    if case.name == "taxonomy syntax":
-        assert snapshot(spare) == before  # never written into
-    else:  # half written, and whole again after the next good build
-        assert (spare / ".sitegen-output").is_file()
-    assert sorted(p.name for p in project.glob(".public.*")) == [".public.spare"]
+    assert snapshot(project / "public") == before
+    assert sorted(p.name for p in project.iterdir() if p.name.startswith(".")) == [".sitegen-cache"]

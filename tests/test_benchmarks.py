@@ -137,7 +137,7 @@ def test_a_cold_run_moves_the_previous_output_aside_into_the_scratch_folder(tmp_
 
 
 def test_the_benchmarked_edit_changes_one_topic_rule_of_the_default_taxonomy(tmp_path: Path) -> None:
-    from sitegen.taxonomy import load_taxonomy
+    from sitegen.classify.taxonomy import load_taxonomy
 
     edit_one_topic = benchmark("measure").edit_one_topic
     (tmp_path / "content").mkdir()

@@ -95,7 +95,7 @@ def test_hostile_titles_show_as_text_in_search_results_and_pages(browser, make_p
 def test_preview_reloads_the_open_page_after_an_edit(browser, make_project) -> None:
     import time
 
-    from sitegen.serve import start_server, watch_and_rebuild
+    from sitegen.editor.serve import start_server, watch_and_rebuild
 
     project = make_project()
     server, site = start_server(project / "site.yaml", "127.0.0.1", 0, livereload=True)
@@ -118,4 +118,3 @@ def test_preview_reloads_the_open_page_after_an_edit(browser, make_project) -> N
         stop.set()
         server.shutdown()
         server.server_close()
-        site.cleanup()

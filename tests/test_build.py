@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 from lunr.index import Index
 
+from sitegen.classify.taxonomy import load_taxonomy
 from sitegen.config import load_config
 from sitegen.pipeline import build
-from sitegen.taxonomy import load_taxonomy
-from sitegen.urls import version_of
+from sitegen.site.urls import version_of
 
 from .conftest import ROOT, TOP_LEVEL
 from .sitecheck import html_files, page_refs, resolve

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sitegen.dedupe import merge_duplicates
+from sitegen.ingest.listings import parse_listing
+from sitegen.ingest.merge import merge_duplicates
+from sitegen.ingest.slugs import MAX_SLUG_CHARS, slugify, unique_slugs
 from sitegen.models import RawPaper, SourceRef
-from sitegen.parse import parse_listing
-from sitegen.slugs import MAX_SLUG_CHARS, slugify, unique_slugs
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,10 +8,10 @@ import json
 import re
 from pathlib import Path
 
-from sitegen.bibtex import bibtex_entry, latex_escape
-from sitegen.exports import PaperRecords, papers_csv
 from sitegen.models import AssignedPaper, Paper, SourceRef
-from sitegen.urls import Urls
+from sitegen.site.bibtex import bibtex_entry, latex_escape
+from sitegen.site.exports import PaperRecords, papers_csv
+from sitegen.site.urls import Urls
 
 from .sitecheck import html_files, page_assets, page_refs
 

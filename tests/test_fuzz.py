@@ -15,13 +15,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sitegen.classify.names import PaperNames
+from sitegen.classify.overrides import load_overrides
+from sitegen.classify.taxonomy import build_taxonomy, load_taxonomy
 from sitegen.config import load_config
-from sitegen.dedupe import merge_duplicates
 from sitegen.errors import SitegenError
-from sitegen.names import PaperNames
-from sitegen.overrides import load_overrides
-from sitegen.parse import parse_listing
-from sitegen.taxonomy import build_taxonomy, load_taxonomy
+from sitegen.ingest.listings import parse_listing
+from sitegen.ingest.merge import merge_duplicates
 from sitegen.textfiles import read_text
 from sitegen.yamlio import parse_yaml
 

@@ -3,35 +3,22 @@ through the same search page, and compared with the Lunr site on the same querie
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import datetime as dt
 import hashlib
 import html
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from sitegen import pagefind_reuse, pagefind_search
 from sitegen.config import SearchSettings, load_config
 from sitegen.errors import SitegenError
-from sitegen.models import AssignedPaper, Assignment, Paper
-from sitegen.output import Staging, spare_of
-from sitegen.pagefind_search import (
-    STAMP,
-    PagefindIndexes,
-    bundle_folders,
-    is_bundle_folder,
-    make_pagefind_bundle,
-    plan_bundles,
-    record_html,
-)
-from sitegen.pipeline import BuildReport, build, load_site
-from sitegen.urls import Urls
+from sitegen.models import AssignedPaper, Paper
+from sitegen.pipeline import build
+from sitegen.search import pagefind
+from sitegen.search.pagefind import STAMP, PagefindIndexes, bundle_folders, is_bundle_folder, record_html
 
 from .conftest import ROOT, serving, snapshot
 from .test_reader_site import count_in_status, open_search, shown_results
@@ -255,155 +242,50 @@ def test_shards_are_searched_as_one_index(page, site_url: str, sharded_site: Pat
     assert page.external_requests == [] and page.console_errors == []
 
 
-def test_an_index_pagefind_left_incomplete_is_made_again(tmp_path: Path, monkeypatch) -> None:
-    """Pagefind once lost its entry file when stopped too early; a bundle is checked, and made
-    again once, before it goes into the site."""
-    record = Paper(slug="lora", title="LoRA", abstract="Low-rank adapters.", sources=())
-    papers = [AssignedPaper(paper=record, topics=(), subtopics=(), kind="method", kind_reason="")]
-    real, calls = pagefind_search._index, []
-
-    async def cut_short(records: Path, bundle: Path, language: str, times: int) -> None:
-        calls.append(bundle)
-        await real(records, bundle, language)
-        if len(calls) <= times:
-            (bundle / "pagefind-entry.json").write_text("")
-
-    (plan,) = plan_bundles(papers, lambda slug: f"/papers/{slug}/", "en", 10_000)
-    monkeypatch.setattr(pagefind_search, "_index", lambda r, b, lang: cut_short(r, b, lang, 1))
-    bundle = make_pagefind_bundle(plan, "en", tmp_path / "once")
-    assert len(calls) == 2 and pagefind_search._indexed(bundle) == 1
-    assert pagefind_search.holds_bundle(bundle, plan.digest)
-    calls.clear()
-    monkeypatch.setattr(pagefind_search, "_index", lambda r, b, lang: cut_short(r, b, lang, 2))
-    with pytest.raises(SitegenError, match="incomplete twice"):
-        make_pagefind_bundle(plan, "en", tmp_path / "always")
-    assert not (tmp_path / "always" / "pagefind" / STAMP).exists(), "only a complete index is stamped"
+def test_an_index_pagefind_leaves_incomplete_stops_the_build(make_project, monkeypatch, tmp_path) -> None:
+    """An index is checked before it goes into the site: one whose entry file does not count
+    every record is an error, and the published site stays as it was."""
+    project = make_project()
+    site_yaml = project / "site.yaml"
+    site_yaml.write_text(site_yaml.read_text() + "search: {engine: pagefind}\n")
+    build(load_config(site_yaml))
+    before = snapshot(project / "public")
+    fake = tmp_path / "pagefind"
+    fake.write_text("#!/bin/sh\necho 'indexed nothing'\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(pagefind, "_executable", lambda: fake)
+    taxonomy = project / "content" / "taxonomy.yaml"
+    taxonomy.write_text(taxonomy.read_text().replace("[rlhf, dpo, preference]", "[rlhf]"))
+    with pytest.raises(SitegenError, match="Pagefind failed to index the papers: indexed nothing"):
+        build(load_config(site_yaml))
+    assert snapshot(project / "public") == before
+    assert [p.name for p in project.iterdir() if p.name.startswith(".public")] == []
 
 
-def small_survey(moved: tuple[int, ...] = ()) -> list[AssignedPaper]:
-    """Forty papers in three topics; the papers numbered in `moved` have gone to a fourth."""
-    words = ["adapters", "rewards", "forgetting", "agents", "tables", "proofs", "speech", "merging"]
-    papers = []
-    for n in range(40):
-        paper = Paper(
-            slug=f"paper-{n}",
-            title=f"Paper {n} on {words[n % 8]}",
-            abstract=f"We study {words[n % 8]} and {words[(n * 3) % 8]} in setting {n}. " * 3,
-            sources=(),
-            date=dt.date(2024, 1 + n % 12, 1 + n % 28),
-            upvotes=n,
-        )
-        topic = "moved-here" if n in moved else ("peft", "rlhf", "agents")[n % 3]
-        papers.append(
-            AssignedPaper(
-                paper=paper,
-                topics=(Assignment(topic, 10.0, ()),),
-                subtopics=(),
-                kind="method",
-                kind_reason="",
-            )
-        )
-    return papers
+def test_an_index_of_unchanged_records_is_copied_instead_of_made_again(make_project, monkeypatch) -> None:
+    """Editors rebuild after every template tweak; at 10,000 papers Pagefind takes 11-15 s for an
+    index that would come out the same: the published one is copied when its stamp matches."""
+    runs: list[str] = []
+    real = PagefindIndexes._launch
 
+    def counted(self, bundle):
+        runs.append(bundle.folder)
+        return real(self, bundle)
 
-def fragments_by_paper(bundle: Path) -> dict[str, dict]:
-    """What each page of an index shows, by paper link: its fragment as Pagefind wrote it."""
-    return {fragment["meta"]["url"]: fragment for _, fragment in names_and_fragments(bundle)}
-
-
-def names_and_fragments(bundle: Path) -> list[tuple[str, dict]]:
-    return [
-        (name, json.loads(pagefind_reuse.read_compressed(bundle / "fragment" / f"{name}.pf_fragment")))
-        for name, _ in pagefind_reuse.read_index(bundle).pages
-    ]
-
-
-def test_an_index_of_the_same_texts_lends_its_files_and_comes_out_as_if_made_anew(tmp_path: Path) -> None:
-    """An editor who moves papers between topics changes only their filters: the published
-    index's fragments and word chunks are lent (hard links), Pagefind writes what changed."""
-    url = Urls("/").paper
-    (before,) = plan_bundles(small_survey(), url, "en", 0)
-    (after,) = plan_bundles(small_survey(moved=(3, 17)), url, "en", 0)
-    assert after.text_digest == before.text_digest and after.digest != before.digest
-    earlier = make_pagefind_bundle(before, "en", tmp_path / "earlier")
-    published = snapshot(earlier)
-    lent = make_pagefind_bundle(after, "en", tmp_path / "lent", earlier=earlier)
-    anew = make_pagefind_bundle(after, "en", tmp_path / "anew")
-
-    assert fragments_by_paper(lent) == fragments_by_paper(anew)
-    assert fragments_by_paper(lent)["/papers/paper-3/"]["filters"]["topic"] == ["moved-here"]
-    contents = pagefind_reuse.read_index(lent)
-    assert contents.chunks == pagefind_reuse.read_index(anew).chunks
-    shared = [f for f in lent.rglob("*.pf_*") if f.stat().st_nlink > 1]
-    assert len(shared) >= 38, "the unmoved papers' fragments and the word chunks were lent"
-    on_disk = {str(f.relative_to(lent)) for f in lent.glob("*/*.pf_*") if f.parent.name != "filter"}
-    assert on_disk == contents.files(), "the moved papers' old fragments are gone"
-    assert snapshot(earlier) == published, "nothing was written through a lent file"
-    assert pagefind_search.holds_bundle(lent, after.digest)
-
-
-def test_a_lent_file_that_does_not_hold_what_the_index_needs_is_never_used(tmp_path: Path) -> None:
-    """Pagefind names a file by 7 hex digits of its content and keeps a file already there: a
-    lent file of that name with other content (a clash) must not reach the site. Made here by
-    giving a moved paper's old fragment the name its new one gets."""
-    url = Urls("/").paper
-    (before,) = plan_bundles(small_survey(), url, "en", 0)
-    (after,) = plan_bundles(small_survey(moved=(3,)), url, "en", 0)
-    assert after.text_digest == before.text_digest, "so the earlier index lends its files"
-    earlier = make_pagefind_bundle(before, "en", tmp_path / "earlier")
-    anew = make_pagefind_bundle(after, "en", tmp_path / "anew")
-    old_name = {f["meta"]["url"]: n for n, f in names_and_fragments(earlier)}["/papers/paper-3/"]
-    new_name = {f["meta"]["url"]: n for n, f in names_and_fragments(anew)}["/papers/paper-3/"]
-    fragments = earlier / "fragment"
-    (fragments / f"{old_name}.pf_fragment").rename(fragments / f"{new_name}.pf_fragment")
-
-    made = make_pagefind_bundle(after, "en", tmp_path / "checked", earlier=earlier)
-    assert fragments_by_paper(made) == fragments_by_paper(anew)
-    assert not [f for f in made.rglob("*.pf_*") if f.stat().st_nlink > 1], "made again from nothing"
-
-
-def test_a_name_lengthened_for_a_clash_or_other_word_chunks_void_a_loan(tmp_path: Path) -> None:
-    """A clash within one index makes Pagefind lengthen one name; which one may differ between
-    builds, so a lent file under the short name could hold the other content."""
-    loan = pagefind_reuse.Loan(
-        frozenset({"fragment/en_1234567.pf_fragment", "index/en_abcdef0.pf_index"}), []
-    )
-    clash = pagefind_reuse.IndexContents(pages=[("en_1234567f", 12)], chunks=[])
-    assert not pagefind_reuse.lent_files_fit(tmp_path, clash, loan, [])
-    no_clash = pagefind_reuse.IndexContents(pages=[("en_7654321f", 12)], chunks=[])
-    assert pagefind_reuse.lent_files_fit(tmp_path, no_clash, loan, [])
-    other_chunks = pagefind_reuse.IndexContents(pages=[], chunks=[("a", "m", "en_abcdef0")])
-    assert not pagefind_reuse.lent_files_fit(tmp_path, other_chunks, loan, [])
-
-
-def test_an_index_of_unchanged_records_is_kept_instead_of_made_again(make_project, monkeypatch) -> None:
-    """Editors rebuild after every template tweak; at 10,000 papers Pagefind takes 11-15 s of CPU
-    for an index that would come out the same. Counted in a file: Pagefind may run in a child."""
-    runs = make_project().parent / "pagefind-runs"
-    real = pagefind_search._index
-
-    async def counted(records: Path, bundle: Path, language: str) -> None:
-        with runs.open("a") as log:
-            log.write(f"{bundle}\n")
-        await real(records, bundle, language)
-
-    monkeypatch.setattr(pagefind_search, "_index", counted)
+    monkeypatch.setattr(PagefindIndexes, "_launch", counted)
     project = make_project()
     site_yaml, public = project / "site.yaml", project / "public"
     site_yaml.write_text(site_yaml.read_text() + "search: {engine: pagefind}\n")
 
     def build_counting() -> tuple[int, dict[str, bytes]]:
-        runs.write_text("")
+        runs.clear()
         build(load_config(site_yaml))
-        return len(runs.read_text().splitlines()), snapshot(public / "pagefind")
+        return len(runs), snapshot(public / "pagefind")
 
     made, first = build_counting()
     assert made == 1 and (public / "pagefind" / STAMP).is_file()
-    # Nothing changed and no spare yet: the published index is hard-linked into the new site.
     made, again = build_counting()
     assert made == 0 and again == first
-    assert (public / "pagefind" / "pagefind.js").stat().st_nlink == 2
-    # A template edit: the spare (the first site) holds the same index and keeps it.
     base = project / "templates" / "base.html"
     base.write_text(base.read_text().replace("</body>", "<!-- tweaked --></body>"))
     made, tweaked = build_counting()
@@ -413,62 +295,8 @@ def test_an_index_of_unchanged_records_is_kept_instead_of_made_again(make_projec
     taxonomy.write_text(taxonomy.read_text().replace("[rlhf, dpo, preference]", "[rlhf]"))
     made, moved = build_counting()
     assert made == 1 and moved[STAMP] != first[STAMP]
-    # …from the fragments and word chunks the index it replaces lent it (now in the spare).
-    replaced = {f.stat().st_ino for f in (spare_of(public) / "pagefind").rglob("*.pf_*")}
-    assert any(f.stat().st_ino in replaced for f in (public / "pagefind").rglob("*.pf_*"))
     # An index whose stamp does not match its records is never trusted.
-    for place in (public, project / ".public.spare"):
-        (place / "pagefind" / STAMP).write_text("0" * 64 + "\n")
+    (public / "pagefind" / STAMP).write_text("0" * 64 + "\n")
     made, _ = build_counting()
     assert made == 1
-    assert [p.name for p in project.glob(".public.*")] == [".public.spare"], "no scratch folder left"
-
-
-def test_an_earlier_index_is_used_wherever_it_went_and_made_when_it_is_gone(make_project) -> None:
-    """Between `start` and `finish` the staging folder takes the spare (the index is then found
-    there, though the child may look only afterwards), or another build may take it and replace
-    the published site (the index is then made after all)."""
-    project = make_project()
-    site_yaml, public = project / "site.yaml", project / "public"
-    site_yaml.write_text(site_yaml.read_text() + "search: {engine: pagefind}\n")
-    for _ in range(2):  # the published site and the spare both hold the index
-        build(load_config(site_yaml))
-    stamp = pagefind_search.read_stamp(public / "pagefind")
-    config = load_config(site_yaml)
-    published = load_site(config, BuildReport()).published
-
-    def indexes(cleanup: contextlib.ExitStack) -> PagefindIndexes:
-        return PagefindIndexes(public, "en", Urls("/").paper, 10_000, cleanup)
-
-    with contextlib.ExitStack() as cleanup:
-        found = indexes(cleanup)
-        found.start(published)
-        staging = cleanup.enter_context(Staging(public))  # takes the spare
-        assert found.finish(staging) == {} and staging.kept == {"pagefind"}
-    with contextlib.ExitStack() as cleanup:
-        gone = indexes(cleanup)
-        gone.start(published)
-        shutil.rmtree(spare_of(public))  # another build took the spare…
-        (public / "pagefind" / STAMP).unlink()  # …and published a site without this index
-        staging = cleanup.enter_context(Staging(public))
-        made = gone.finish(staging)
-        assert list(made) == ["pagefind"] and pagefind_search.read_stamp(made["pagefind"]) == stamp
-        assert pagefind_search._indexed(made["pagefind"]) == len(published) and not staging.kept
-
-
-def test_published_papers_are_handed_over_before_related_papers_are_found(make_project) -> None:
-    """A Pagefind index needs only the published papers and their topics, so `build` starts it
-    then, to run beside the related papers and the rendering instead of after them."""
-    project = make_project(
-        {"content/overrides.yaml": "papers:\n  - paper: lora-tricks-for-everyone\n    off_topic: true\n"}
-    )
-    report = BuildReport()
-    handed: list[tuple[list[str], bool]] = []
-    site = load_site(
-        load_config(project / "site.yaml"),
-        report,
-        on_published=lambda papers: handed.append(([p.slug for p in papers], "related" in report.timings)),
-    )
-    assert handed == [([p.slug for p in site.published], False)]
-    assert "lora-tricks-for-everyone" not in handed[0][0]
-    assert "related" in report.timings
+    assert [p.name for p in project.iterdir() if p.name.startswith(".")] == [".sitegen-cache"]

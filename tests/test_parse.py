@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.parse import parse_listing
+from sitegen.ingest.listings import parse_listing
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "content" / "sources"

@@ -7,10 +7,10 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from sitegen.charts import YearCounts, topic_year_grid, year_bars, year_span
+from sitegen.classify.related import TERMS_PER_PAPER, _strongest_terms, related_papers
+from sitegen.classify.similarity import paper_vectors
 from sitegen.models import AssignedPaper, Paper, SourceRef
-from sitegen.related import TERMS_PER_PAPER, _strongest_terms, related_papers
-from sitegen.similarity import paper_vectors
+from sitegen.site.charts import YearCounts, topic_year_grid, year_bars, year_span
 
 
 def paper(slug: str, title: str, abstract: str = "", date: dt.date | None = None) -> Paper:

@@ -9,9 +9,10 @@ from click.testing import CliRunner
 
 from sitegen.cli import main
 from sitegen.config import load_config
+from sitegen.editor.report import check_site, drift_report, explain, find_papers
 from sitegen.errors import counted
 from sitegen.pipeline import BuildReport, load_site
-from sitegen.report import check_site, drift_report, explain, find_papers, topics_in_papers_json
+from sitegen.publish import published_topics
 
 LISTING = """\
 LoRA Tricks for Everyone
@@ -87,7 +88,7 @@ def test_explain_names_the_topics_with_their_own_share_of_the_best_score(make_pr
     assert "further topics need 0.5 × the best score (alignment 0.2)" in explain(site, paper)
 
 
-def test_drift_report_names_what_moved(make_project) -> None:
+def test_drift_report_names_what_moved(make_project, tmp_path: Path) -> None:
     site = load(make_project({"content/sources/listing.txt": LISTING}))
     before = json.dumps(
         [
@@ -96,16 +97,22 @@ def test_drift_report_names_what_moved(make_project) -> None:
             {"id": "old-paper", "topics": []},
         ]
     ).encode()
-    assert drift_report(topics_in_papers_json(before), site.papers).splitlines() == [
+    public = tmp_path / "public"
+    public.mkdir()
+    (public / "papers.json").write_bytes(before)
+    assert drift_report(published_topics(public), site.papers).splitlines() == [
         "Since the last build: 1 paper changed topics, 1 new, 1 gone.",
         "  lora-tricks-for-everyone: +peft -alignment",
         "  new: a-gentle-study",
         "  gone: old-paper",
     ]
     assert drift_report(None, site.papers) == ""
-    assert topics_in_papers_json(b"") is None and topics_in_papers_json(b'{"not": "a list"}') is None
+    assert published_topics(tmp_path / "none") is None
+    (public / "papers.json").write_bytes(b'{"not": "a list"}')
+    assert published_topics(public) is None
     same = json.dumps([{"id": p.slug, "topics": p.topic_ids} for p in site.papers]).encode()
-    assert drift_report(topics_in_papers_json(same), site.papers) == "No topic changes since the last build."
+    (public / "papers.json").write_bytes(same)
+    assert drift_report(published_topics(public), site.papers) == "No topic changes since the last build."
 
 
 def test_build_prints_drift_after_a_taxonomy_edit(make_project, runner: CliRunner, monkeypatch) -> None:
@@ -119,35 +126,17 @@ def test_build_prints_drift_after_a_taxonomy_edit(make_project, runner: CliRunne
     assert "  a-gentle-study: -peft" in result.output
 
 
-def test_the_drift_report_reads_the_published_topics_from_the_cache_only_for_that_file(
+def test_the_drift_report_compares_with_the_site_published_whoever_put_it_there(
     make_project, runner: CliRunner, monkeypatch
 ) -> None:
-    """A build keeps the topics it published under papers.json's stamp, so the next one need not
-    parse the file; a papers.json put there by anything else (an older site restored) is read."""
-    from sitegen.cache import BuildCache, file_stamp
-    from sitegen.pipeline import PUBLISHED_TOPICS
-
     project = make_project({"content/sources/listing.txt": LISTING})
     monkeypatch.chdir(project)
     assert runner.invoke(main, ["build", "--quiet"]).exit_code == 0
     published = project / "public" / "papers.json"
-    kept = BuildCache.beside(project).load(PUBLISHED_TOPICS, file_stamp(published))
-    assert kept == topics_in_papers_json(published.read_bytes()) and "a-gentle-study" in kept
-
-    def parse(data: bytes | None) -> None:
-        raise AssertionError("the published papers.json was parsed again")
-
-    with monkeypatch.context() as patched:
-        patched.setattr("sitegen.pipeline.topics_in_papers_json", parse)
-        result = runner.invoke(main, ["build"])
-    assert "No topic changes since the last build." in result.output, result.output
-
     restored = json.loads(published.read_bytes())
     for record in restored:
         record["topics"] = ["alignment"] if record["id"] == "a-gentle-study" else record["topics"]
-    replacement = published.with_name("restored.json")
-    replacement.write_text(json.dumps(restored))
-    replacement.replace(published)  # a new file: another stamp
+    published.write_text(json.dumps(restored))  # an older site restored by hand
     result = runner.invoke(main, ["build"])
     assert "  a-gentle-study: +peft -alignment" in result.output, result.output
 

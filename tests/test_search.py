@@ -6,10 +6,10 @@ import json
 
 from lunr import lunr
 
-from sitegen.dedupe import merge_duplicates
+from sitegen.ingest.listings import parse_listing
+from sitegen.ingest.merge import merge_duplicates
 from sitegen.models import Paper
-from sitegen.parse import parse_listing
-from sitegen.search import TITLE_BOOST, build_search_index, search_index_inputs
+from sitegen.search.lunr import TITLE_BOOST, build_search_index, search_index_inputs
 
 from .conftest import ROOT
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import http.client
-import os
 import socket
 import struct
 import threading
@@ -14,14 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import background, cache
-from sitegen.serve import EVENTS_PATH, PreviewServer, PreviewSite, start_server, watch_and_rebuild
-
-
-@pytest.fixture(autouse=True)
-def cache_memory_restored(monkeypatch) -> None:
-    """A preview keeps cache entries in memory for the rest of its process: not past one test."""
-    monkeypatch.setattr(cache, "_loaded", cache._loaded)
+from sitegen.editor.serve import EVENTS_PATH, PreviewServer, PreviewSite, start_server, watch_and_rebuild
 
 
 @pytest.fixture
@@ -38,7 +30,6 @@ def preview(make_project) -> Iterator[tuple[PreviewServer, Path]]:
     stop.set()
     server.shutdown()
     server.server_close()
-    site.cleanup()
 
 
 def get(server: PreviewServer, path: str) -> tuple[int, str]:
@@ -86,15 +77,12 @@ def test_unknown_paths_get_the_site_404_page(preview) -> None:
         "//etc/passwd",
         "/%00",
         "/" + "a" * 5000,
-        "/leak/",
-        "/leak.txt",
+        "/content/taxonomy.yaml",
+        "/site.yaml",
     ],
 )
-def test_paths_outside_the_output_are_not_served(preview, path: str) -> None:
-    server, project = preview
-    output = server.site.output
-    (output / "leak.txt").symlink_to(project / "site.yaml")  # links out of the output are not followed
-    (output / "leak").symlink_to(project)
+def test_paths_outside_the_site_are_not_served(preview, path: str) -> None:
+    server, _ = preview
     status, body = get(server, path)
     assert status == 404
     assert "title: Test survey" not in body and "root:" not in body
@@ -114,7 +102,7 @@ def test_head_requests_get_headers_only(preview) -> None:
 
 def test_many_concurrent_clients_and_clients_that_hang_up(preview, capfd) -> None:
     server, _ = preview
-    (server.site.output / "big.bin").write_bytes(bytes(8_000_000))  # too big to send before the reset
+    server.site.files["big.bin"] = lambda: bytes(8_000_000)  # too big to send before the reset
     paths = ["/", "/about/", "/search-index.json", "/assets/style.css", "/missing/", "/../site.yaml"]
     expected = {path: get(server, path)[0] for path in paths}
 
@@ -181,8 +169,8 @@ def test_a_rebuild_before_the_stream_connects_still_reloads_the_page(preview) ->
 
 
 def test_serving_beyond_this_machine_needs_asking_and_warns(make_project, runner, monkeypatch) -> None:
-    from sitegen import serve as serve_module
     from sitegen.cli import main
+    from sitegen.editor import serve as serve_module
 
     calls = []
     monkeypatch.setattr(serve_module, "serve", lambda config, host, port, livereload: calls.append(host))
@@ -194,32 +182,33 @@ def test_serving_beyond_this_machine_needs_asking_and_warns(make_project, runner
     assert "warning: serving on 0.0.0.0: other machines on your network can see" in exposed.output
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="the builder process is forked")
-def test_rebuilds_run_in_a_builder_process_that_outlives_failed_builds(make_project, monkeypatch) -> None:
-    """The preview builds in a child forked before the server's threads start (so a build can
-    fork its own helpers); errors come back as messages and the next build still works."""
-    monkeypatch.setattr(background, "can_fork", lambda: True)  # this test process runs threads
+def test_the_preview_writes_no_site_and_keeps_the_last_good_build(make_project) -> None:
+    """Pages are made in memory when asked for; a failed rebuild keeps the last good site and a
+    good one replaces it. Nothing but the cache is written into the project."""
     project = make_project()
     site = PreviewSite(project / "site.yaml", "http://127.0.0.1:9/")
-    try:
-        assert site.builder is not None and site.builder.pid not in (0, os.getpid())
-        pid = site.builder.pid
-        assert site.rebuild() is None
-        assert "Test survey" in (site.output / "index.html").read_text()
-        taxonomy = project / "content" / "taxonomy.yaml"
-        good = taxonomy.read_text()
-        taxonomy.write_text("topics: [\n")
-        error = site.rebuild()
-        assert error and "YAML syntax error" in error and "taxonomy.yaml" in error
-        assert "Test survey" in (site.output / "index.html").read_text()  # the last good build
-        taxonomy.write_text(good)
-        (project / "site.yaml").write_text(
-            "title: Renamed survey\ndescription: A small survey.\nbase_url: /\n"
-        )
-        assert site.rebuild() is None
-        assert "Renamed survey" in (site.output / "index.html").read_text()
-        assert site.builder.pid == pid  # the same child all along
-    finally:
-        site.cleanup()
-    with pytest.raises(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # stopped and reaped: nothing left running
+    assert site.rebuild() is None
+    assert b"Test survey" in (site.file("index.html") or b"")
+    taxonomy = project / "content" / "taxonomy.yaml"
+    good = taxonomy.read_text()
+    taxonomy.write_text("topics: [\n")
+    error = site.rebuild()
+    assert error and "YAML syntax error" in error and "taxonomy.yaml" in error
+    assert b"Test survey" in (site.file("index.html") or b"")  # the last good build
+    taxonomy.write_text(good)
+    (project / "site.yaml").write_text("title: Renamed survey\ndescription: A small survey.\nbase_url: /\n")
+    assert site.rebuild() is None
+    assert b"Renamed survey" in (site.file("index.html") or b"")
+    assert site.file("papers/no-such-paper/index.html") is None
+    assert sorted(p.name for p in project.iterdir()) == [
+        ".sitegen-cache", "content", "site.yaml", "templates"
+    ]  # fmt: skip
+
+
+def test_a_folder_without_its_slash_is_redirected(preview) -> None:
+    server, _ = preview
+    conn = http.client.HTTPConnection(*server.server_address[:2], timeout=10)
+    conn.request("GET", "/about")
+    response = conn.getresponse()
+    assert response.status == 301 and response.getheader("Location") == "/about/"
+    conn.close()

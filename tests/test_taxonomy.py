@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.classify.taxonomy import load_taxonomy
 from sitegen.errors import SitegenError
-from sitegen.taxonomy import load_taxonomy
 
 from .conftest import ROOT, TOP_LEVEL
 

@@ -11,8 +11,8 @@ import pytest
 from sitegen.config import load_config
 from sitegen.models import AssignedPaper, Paper
 from sitegen.pipeline import build
-from sitegen.render import topic_pages
-from sitegen.urls import Urls
+from sitegen.site.render import topic_pages
+from sitegen.site.urls import Urls
 
 from .conftest import axe_problems, serving
 from .sitecheck import page_refs, resolve

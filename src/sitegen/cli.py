@@ -17,10 +17,10 @@ import click
 
 from . import __version__
 from .config import SiteConfig, load_config
+from .editor.report import check_site, drift_report, explain, find_papers
 from .errors import SitegenError, counted
 from .pipeline import BuildReport, build, load_site
 from .progress import Progress
-from .report import check_site, explain, find_papers
 
 CONFIG_OPTION = click.option(
     "--config",
@@ -108,8 +108,9 @@ def build_command(
         _print_warnings(report, strict=False, limit=WARNINGS_SHOWN_BY_BUILD)
     if not quiet:
         click.echo(f"Built {_display(config.output_dir)}: {report.summary()}")
-        if report.drift:
-            click.echo(report.drift)
+        drift = drift_report(report.before, report.papers)
+        if drift:
+            click.echo(drift)
 
 
 @main.command("check")
@@ -154,7 +155,7 @@ def explain_command(config_path: Path, query: tuple[str, ...]) -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 def new_command(directory: Path) -> None:
     """Create a small example survey in DIRECTORY that builds at once."""
-    from .scaffold import new_survey
+    from .editor.scaffold import new_survey
 
     files = new_survey(directory)
     click.echo(f"Created {counted(len(files), 'files')} in {directory}. Next:")
@@ -178,7 +179,7 @@ def new_command(directory: Path) -> None:
 )
 def serve_command(config_path: Path, host: str, port: int, livereload: bool) -> None:
     """Build, serve the site locally, and rebuild when content, templates or site.yaml change."""
-    from .serve import serve
+    from .editor.serve import serve
 
     config = _load(config_path)
     if host not in ("127.0.0.1", "localhost", "::1"):

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .models import AssignedPaper, Topic, newest_first
+from ..models import AssignedPaper, Topic, newest_first
 from .urls import Urls
 
 FEED_ENTRIES = 50

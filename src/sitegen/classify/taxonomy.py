@@ -11,9 +11,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, SitegenError
-from .models import KINDS, AssignSettings, KindRule, Rule, Taxonomy, Topic
-from .yamlio import closest_hint, line_of, load_yaml, unknown_key_problems
+from ..errors import Problem, SitegenError
+from ..models import KINDS, AssignSettings, KindRule, Rule, Taxonomy, Topic
+from ..yamlio import closest_hint, line_of, load_yaml, unknown_key_problems
 
 TOP_KEYS = ("settings", "kinds", "topics")
 TOPIC_KEYS = (

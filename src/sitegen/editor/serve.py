@@ -1,18 +1,21 @@
-"""`sitegen serve`: build into a scratch folder, serve it, rebuild on change, reload the browser.
+"""`sitegen serve`: build the survey in memory, serve it, rebuild on change, reload the browser.
 
-The preview never touches the real output folder. Each rebuild goes through the same atomic
-publish as `sitegen build`, so the server always serves a complete site: the last good one when
-a rebuild fails, with the error shown in the browser until the next good build.
-Live reload uses Server-Sent Events from an external script, so it works under the site's CSP.
+The preview writes nothing: each rebuild reads and assigns the papers (phase 1) and plans the
+site's files; a page is rendered when a browser first asks for it, and kept until the next
+rebuild. A failed rebuild keeps the last good site, with the error shown in the browser until the
+next good build. The preview searches with Lunr at any size (the built site switches to Pagefind
+past `search.lunr_limit`). Live reload uses Server-Sent Events from an external script, so it
+works under the site's CSP.
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 import http.server
-import shutil
-import tempfile
+import mimetypes
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -21,12 +24,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import click
 import watchfiles
 
-from . import background
-from .background import Worker, WorkerStopped
-from .cache import keep_between_builds
-from .config import SiteConfig, load_config
-from .errors import SitegenError
-from .pipeline import build
+from ..cache import Cache
+from ..config import SiteConfig, load_config
+from ..errors import SitegenError
+from ..models import AssignedPaper
+from ..pipeline import BuildReport, load_site, plan_output
+from ..site.render import Make
+from .report import drift_report
 
 EVENTS_PATH = "/__sitegen/events"
 SCRIPT_PATH = "/__sitegen/livereload.js"
@@ -75,56 +79,63 @@ class PreviewState:
 
 
 class PreviewSite:
-    """Builds the survey into a scratch folder with a base URL that fits the preview server.
-
-    Builds run in a `Worker` process forked before the server starts its threads, so a rebuild
-    can use a second core as `sitegen build` does (forking is unsafe once threads run) and pays
-    no start-up or imports; where forking is not possible, builds run in this process."""
+    """The survey as the preview serves it: the last good build's files, made on request."""
 
     def __init__(self, config_path: Path, base_url: str) -> None:
         self.config_path = config_path
         self.base_url = base_url
-        self.scratch = Path(tempfile.mkdtemp(prefix="sitegen-serve-"))
-        self.output = self.scratch / "site"
         self.state = PreviewState()
-        keep_between_builds()  # each build reads the cache's entries only when they changed
-        self.builder = Worker.start(self.build_once) if background.can_fork() else None
+        self.files: dict[str, Make] = {}
+        self.made: dict[str, bytes] = {}
+        self.papers: tuple[AssignedPaper, ...] | None = None
+        self.lock = threading.Lock()  # one page made at a time; a rebuild swaps files and made together
 
     def config(self) -> SiteConfig:
-        config = load_config(self.config_path)
-        return config.with_overrides(output_dir=self.output, base_url=self.base_url)
-
-    def build_once(self) -> tuple[str | None, str]:
-        """(error message or None, the build's summary)."""
-        try:
-            report = build(self.config())
-        except SitegenError as exc:
-            return str(exc), ""
-        except Exception:  # a bug in sitegen: shown in the browser instead of ending the preview
-            return f"sitegen failed unexpectedly:\n{traceback.format_exc()}", ""
-        return None, report.summary()
+        return load_config(self.config_path).with_overrides(base_url=self.base_url)
 
     def rebuild(self) -> str | None:
         """Build once; return the error message, or None when the build succeeded."""
+        started = time.perf_counter()
+        report = BuildReport()
         try:
-            message, summary = self.builder.run() if self.builder else self.build_once()
-        except WorkerStopped:
-            return None  # the preview is shutting down: no build, nothing to say
+            config = self.config()
+            site = load_site(config, report, Cache.beside(config.root))
+            files = plan_output(site, config, "lunr", Cache.beside(config.root)).files
+        except SitegenError as exc:
+            message: str | None = str(exc)
+        except Exception:  # a bug in sitegen: shown in the browser instead of ending the preview
+            message = f"sitegen failed unexpectedly:\n{traceback.format_exc()}"
+        else:
+            message = None
+            with self.lock:
+                first, before = self.papers is None, self.papers
+                self.files, self.made, self.papers = files, {}, site.papers
+            report.elapsed = time.perf_counter() - started
+            click.echo(f"{'Built' if first else 'Rebuilt'}: {report.summary()}")
+            if before is not None:
+                click.echo(drift_report({p.slug: p.topic_ids for p in before}, site.papers))
         if message is not None:
             click.secho(f"Rebuild failed (still serving the last good build):\n{message}", fg="red", err=True)
-        else:
-            click.echo(f"Rebuilt: {summary}")
         self.state.publish(message)
         return message
+
+    def file(self, path: str) -> bytes | None:
+        """The bytes of the site's file at `path` (relative to the site's root), made on first
+        request; None when the site has no such file."""
+        with self.lock:
+            data = self.made.get(path)
+            make = self.files.get(path)
+            if data is None and make is not None:
+                data = self.made[path] = make()
+            return data
+
+    def has(self, path: str) -> bool:
+        with self.lock:
+            return path in self.files
 
     def watched_paths(self) -> list[Path]:
         config = load_config(self.config_path)
         return [p for p in (config.content_dir, config.templates_dir, config.path) if p.exists()]
-
-    def cleanup(self) -> None:
-        if self.builder:
-            self.builder.stop()
-        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class PreviewServer(http.server.ThreadingHTTPServer):
@@ -135,15 +146,15 @@ class PreviewServer(http.server.ThreadingHTTPServer):
     livereload: bool
 
 
-class PreviewHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves only files inside the output folder; unknown paths get the site's 404 page."""
+class PreviewHandler(http.server.BaseHTTPRequestHandler):
+    """Serves the preview's files from memory; unknown paths get the site's 404 page."""
 
     server: PreviewServer
 
     def __init__(self, request: Any, client_address: Any, server: PreviewServer) -> None:
         self.site = server.site
         self.livereload = server.livereload
-        super().__init__(request, client_address, server, directory=str(server.site.output))
+        super().__init__(request, client_address, server)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -159,48 +170,39 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         else:
             self.send_site_file()
 
-    def send_site_file(self) -> None:
-        target = self.site_file(urlsplit(self.path).path)
-        try:
-            data = target.read_bytes() if target else None
-        except OSError:  # replaced by a rebuild between finding and reading it
-            data = None
-        if data is None:
-            self.send_bytes(404, "text/html; charset=utf-8", self.with_livereload(self.not_found_page()))
-            return
-        content_type = self.guess_type(str(target))
-        if content_type.startswith("text/html"):
-            data = self.with_livereload(data)
-            content_type = "text/html; charset=utf-8"
-        self.send_bytes(200, content_type, data)
-
     def do_HEAD(self) -> None:
         if urlsplit(self.path).path.startswith("/__sitegen/"):
             self.send_bytes(405, "text/plain; charset=utf-8", b"GET only\n")
         else:
             self.send_site_file()
 
-    def site_file(self, url_path: str) -> Path | None:
-        """The file for a URL path, only if it (after following links) lies inside the output folder."""
-        root = self.site.output.resolve()
-        relative = unquote(url_path).lstrip("/")
+    def send_site_file(self) -> None:
+        url_path = urlsplit(self.path).path
+        path = site_path(url_path)
+        if not self.site.has(path) and self.site.has(f"{path}/index.html"):
+            self.send_response(301)  # a folder asked for without its slash, as web servers answer
+            self.send_header("Location", url_path + "/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         try:
-            candidate = (root / relative).resolve()
-            if not candidate.is_relative_to(root):
-                return None
-            if candidate.is_dir():
-                candidate = (candidate / "index.html").resolve()
-            return candidate if candidate.is_relative_to(root) and candidate.is_file() else None
-        except (ValueError, OSError):  # a NUL byte, a name too long for the file system
-            return None
-
-    def not_found_page(self) -> bytes:
-        page = self.site.output / "404.html"
-        return (
-            page.read_bytes()
-            if page.is_file()
-            else b"<!doctype html><title>Not found</title><h1>Not found</h1>"
-        )
+            data = self.site.file(path)
+        except SitegenError as exc:  # a template error in this page: say so where it shows
+            page = f"<!doctype html><title>Build error</title><pre>{html.escape(str(exc))}</pre></body>"
+            self.send_bytes(500, "text/html; charset=utf-8", self.with_livereload(page.encode()))
+            return
+        if data is None:
+            missing = (
+                self.site.file("404.html") or b"<!doctype html><title>Not found</title><h1>Not found</h1>"
+            )
+            self.send_bytes(404, "text/html; charset=utf-8", self.with_livereload(missing))
+            return
+        content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        if content_type == "text/html":
+            data = self.with_livereload(data)
+        if content_type.startswith("text/") or content_type in ("application/javascript", "application/json"):
+            content_type += "; charset=utf-8"
+        self.send_bytes(200, content_type, data)
 
     def with_livereload(self, html: bytes) -> bytes:
         if not self.livereload:
@@ -250,6 +252,13 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         self.wfile.flush()
 
 
+def site_path(url_path: str) -> str:
+    """The site's file for a URL path: `/papers/x/` → `papers/x/index.html`. Only the site's own
+    files are ever served (they are looked up by name), so `..` can lead nowhere."""
+    relative = unquote(url_path).lstrip("/")
+    return relative + "index.html" if relative == "" or relative.endswith("/") else relative
+
+
 def start_server(
     config_path: Path, host: str, port: int, livereload: bool
 ) -> tuple[PreviewServer, PreviewSite]:
@@ -291,4 +300,3 @@ def serve(config: SiteConfig, host: str, port: int, livereload: bool) -> None:
     finally:
         stop.set()
         server.server_close()
-        site.cleanup()

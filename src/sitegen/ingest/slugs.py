@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .textnorm import fold_ascii
+from ..textnorm import fold_ascii
 
 MAX_SLUG_CHARS = 80
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from .models import AssignedPaper
+from ..models import AssignedPaper
 
 CELL_W, CELL_H, GAP, LABEL_H = 46, 26, 4, 18
 BAR_AREA_H, BAR_W = 110, 34

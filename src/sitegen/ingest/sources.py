@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import Problem, SitegenError
-from .textfiles import read_text_into
+from ..errors import Problem, SitegenError
+from ..textfiles import read_text_into
 
 LISTING_SUFFIX = ".txt"
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem, SitegenError
-from .models import KINDS, AssignedPaper, Assignment, Match, Paper, Taxonomy
+from ..errors import Problem, SitegenError
+from ..markdown import is_safe_link, render_markdown
+from ..models import KINDS, AssignedPaper, Assignment, Match, Paper, Taxonomy
+from ..yamlio import closest_hint, line_of, load_yaml, unknown_key_problems
 from .names import PaperNames
-from .pages import is_safe_link, render_markdown
-from .yamlio import closest_hint, line_of, load_yaml, unknown_key_problems
 
 OVERRIDE_KEYS = (
     "paper",

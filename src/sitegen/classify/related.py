@@ -16,7 +16,6 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from .background import split_map
 from .similarity import Vector
 
 RELATED_COUNT = 5
@@ -36,8 +35,7 @@ def related_papers(
     def strongest_of(slug: str) -> list[tuple[str, float]]:
         return _strongest_terms(vectors.get(slug, {}), shared)
 
-    # Each paper's strongest terms apart from the others': shared with a second process.
-    strongest = dict(zip(chosen, split_map(strongest_of, chosen), strict=True))
+    strongest = {slug: strongest_of(slug) for slug in chosen}
     postings: dict[str, list[tuple[float, str]]] = {}
     for slug, terms in strongest.items():
         for term, weight in terms:
@@ -57,8 +55,7 @@ def related_papers(
         best = heapq.nsmallest(count, [(-s, other) for other, s in scores.items() if s >= MIN_SIMILARITY])
         return tuple(other for _, other in best)
 
-    # Each paper's neighbours apart from the others': shared with a second process.
-    return dict(zip(strongest, split_map(neighbours, list(strongest)), strict=True))
+    return {slug: neighbours(slug) for slug in strongest}
 
 
 def _shared_terms(vectors: Mapping[str, Vector], slugs: list[str]) -> set[str]:

@@ -6,15 +6,14 @@ as often as they like while tuning the taxonomy.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .assign import as_assignment
-from .errors import counted
-from .models import AssignedPaper, Site, Taxonomy
-from .rules import PaperText, rule_index, score_rule
-from .textnorm import title_key
+from ..classify.assign import as_assignment
+from ..classify.rules import PaperText, rule_index, score_rule
+from ..errors import counted
+from ..models import AssignedPaper, Site, Taxonomy
+from ..textnorm import title_key
 
 WEAK_MARGIN = 1.25  # a best score below 1.25 times the threshold is a "weak" assignment
 DRIFT_LINES = 15
@@ -155,16 +154,6 @@ def explain(site: Site, paper: AssignedPaper) -> str:
         )
         lines.append(f"{mark} {score.score:6.2f}  {score.topic_id}: {detail}")
     return "\n".join(lines)
-
-
-def topics_in_papers_json(data: bytes | None) -> dict[str, list[str]] | None:
-    """Each paper's topics in a papers.json (None: none, or not one sitegen wrote)."""
-    if not data:
-        return None
-    try:
-        return {p["id"]: p.get("topics") or [] for p in json.loads(data)}
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None
 
 
 def drift_report(before: Mapping[str, list[str]] | None, papers: Sequence[AssignedPaper]) -> str:

@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Problem, counted
-from .models import RawPaper, SourceRef
-from .textnorm import clean_text, latex_to_text
+from ..errors import Problem, counted
+from ..models import RawPaper, SourceRef
+from ..textnorm import clean_text, latex_to_text
 
 CHROME_LINES = {
     "new",

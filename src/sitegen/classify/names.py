@@ -10,9 +10,9 @@ import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import Problem, SitegenError
-from .models import Paper, Taxonomy
-from .textnorm import title_key
+from ..errors import Problem, SitegenError
+from ..models import Paper, Taxonomy
+from ..textnorm import title_key
 
 
 class PaperNames:

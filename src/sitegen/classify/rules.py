@@ -15,7 +15,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 
-from .models import Match, Paper, Rule, Taxonomy
+from ..models import Match, Paper, Rule, Taxonomy
 from .textmatch import Phrase, PhraseScanner, TextIndex, TokenRun, compile_phrase
 
 TITLE_FACTOR = 2.0

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .models import Paper, RawPaper
+from ..models import Paper, RawPaper
+from ..textnorm import title_key
 from .slugs import unique_slugs
-from .textnorm import title_key
 
 
 def merge_duplicates(raw_papers: Iterable[RawPaper]) -> list[Paper]:

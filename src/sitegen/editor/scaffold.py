@@ -9,17 +9,17 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .errors import SitegenError
+from ..errors import SitegenError
 
-STARTER = Path(__file__).parent / "starter"
+STARTER = Path(__file__).parents[1] / "starter"
 
 
 def default_theme_dir() -> Path:
     """The default templates: inside the installed package, or the repository's in development."""
-    packaged = Path(__file__).parent / "_theme"
+    packaged = Path(__file__).parents[1] / "_theme"
     if packaged.is_dir():
         return packaged
-    repository = Path(__file__).resolve().parents[2] / "templates"
+    repository = Path(__file__).resolve().parents[3] / "templates"
     if repository.is_dir():
         return repository
     raise SitegenError.at(
@@ -43,5 +43,5 @@ def new_survey(target: Path) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     shutil.copytree(STARTER, target, dirs_exist_ok=True)
     shutil.copytree(theme, target / "templates", dirs_exist_ok=True)
-    (target / ".gitignore").write_text("/public/\n/.public.spare/\n/.sitegen-cache/\n", encoding="utf-8")
+    (target / ".gitignore").write_text("/public/\n/.sitegen-cache/\n", encoding="utf-8")
     return sorted(p for p in target.rglob("*") if p.is_file())

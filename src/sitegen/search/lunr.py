@@ -8,6 +8,7 @@ Knows nothing of templates: it returns JSON-ready data.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,8 +22,7 @@ from lunr.stop_word_filter import stop_word_filter
 from lunr.trimmer import trimmer
 from lunr.vector import Vector
 
-from .exports import dump_json
-from .models import AssignedPaper, Paper
+from ..models import AssignedPaper, Paper
 
 TITLE_BOOST = 10
 
@@ -60,6 +60,11 @@ def build_search_index(inputs: Mapping[str, Any]) -> dict[str, Any]:
 def search_index_json(inputs: Mapping[str, Any]) -> bytes:
     """The index as the bytes of search-index.json."""
     return dump_json(build_search_index(inputs))
+
+
+def dump_json(data: Any) -> bytes:
+    """Deterministic JSON, as the site's other data files are written."""
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 _SEPARATOR = re.compile(r"[ \t\n\r\f\v\xa0-]+")  # lunr's tokenizer splits on exactly these
