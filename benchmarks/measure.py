@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import pty
 import re
 import resource
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -47,30 +44,6 @@ def _waited(
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed in {cwd}")
     return elapsed, usage
-
-
-def run_on_terminal(command: list[str], cwd: Path) -> tuple[float, float]:
-    """As `run`, with the process's output on a pseudo-terminal (read as it comes, as a terminal
-    would), so it behaves as in an editor's shell: a build there shows its progress line."""
-    leader, follower = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=follower, stderr=follower, env=env, close_fds=True)
-    os.close(follower)
-    reader = threading.Thread(target=_drain, args=(leader,))
-    reader.start()
-    try:
-        elapsed, usage = _waited(process, start, command, cwd)
-    finally:
-        reader.join()
-        os.close(leader)
-    return elapsed, usage.ru_maxrss / 1024
-
-
-def _drain(fd: int) -> None:
-    with contextlib.suppress(OSError):  # the terminal's other end closed: the process is gone
-        while os.read(fd, 65536):
-            pass
 
 
 # What every build benchmark times: a whole `sitegen build` process, as an editor runs it.

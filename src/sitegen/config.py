@@ -1,4 +1,4 @@
-"""Stage 0: read `site.yaml` into a validated, frozen `SiteConfig`.
+"""Read `site.yaml` into a validated, frozen `SiteConfig`.
 
 Paths in site.yaml are relative to the folder that holds it, so a survey can be built from
 anywhere. Every problem is reported at once with its line and the closest valid key.

@@ -9,6 +9,7 @@ to a worker and only its result comes back. Elsewhere the jobs simply run here, 
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import sys
@@ -20,6 +21,7 @@ A = TypeVar("A")
 R = TypeVar("R")
 
 _jobs: Sequence[Callable[[], object]] = ()  # in a worker: the jobs of the `run` that forked it
+MINIMUM = 200  # fewer items stay in one process: starting workers would cost more than they save
 
 
 def run(jobs: Sequence[Callable[[], R]]) -> list[R]:
@@ -30,6 +32,25 @@ def run(jobs: Sequence[Callable[[], R]]) -> list[R]:
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_receive, initargs=(jobs,)) as pool:
         return list(pool.map(_call, range(len(jobs))))  # type: ignore[arg-type]
+
+
+def map_in_parts(function: Callable[[Sequence[A]], list[R]], items: Sequence[A], parts: int = 8) -> list[R]:
+    """`function` called on `items` cut into `parts` runs, the runs shared among the cores; the
+    results joined in order."""
+    if len(items) < MINIMUM:
+        return function(items)
+    return [
+        r for part in run([functools.partial(function, part) for part in chunks(items, parts)]) for r in part
+    ]
+
+
+def map_each(function: Callable[[A], R], items: Sequence[A]) -> list[R]:
+    """`[function(x) for x in items]`, shared among the cores."""
+    return map_in_parts(functools.partial(_each, function), items)
+
+
+def _each(function: Callable[[A], R], items: Sequence[A]) -> list[R]:
+    return [function(x) for x in items]
 
 
 def chunks(items: Sequence[A], pieces: int) -> list[Sequence[A]]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,7 +24,7 @@ from .cache import CACHE_FOLDER, Cache, digest
 from .classify.assign import Assigner
 from .classify.names import PaperNames
 from .classify.overrides import Overrides, apply_overrides, load_overrides
-from .classify.related import related_papers
+from .classify.related import RelatedIndex
 from .classify.similarity import paper_vectors
 from .classify.taxonomy import load_taxonomy
 from .config import SiteConfig
@@ -118,7 +118,7 @@ def load_site(config: SiteConfig, report: BuildReport, cache: Cache | None = Non
     assigner = Assigner(papers, taxonomy, inputs.examples, lambda: text)
     assigned = report.timed("assign", lambda: apply_overrides(_assign(assigner, papers), inputs.overrides))
     published = [p.slug for p in assigned if not p.off_topic]
-    related = report.timed("related", lambda: related_papers(text.vectors, published))
+    related = report.timed("related", lambda: _related(RelatedIndex(text.vectors, published)))
     pages = report.timed("pages", lambda: _load_pages(config))
     site = Site(
         title=config.title,
@@ -160,14 +160,13 @@ def _assign(assigner: Assigner, papers: list[Paper]) -> list[AssignedPaper]:
     """Every paper's automatic topics, the papers shared among the cores (what all of them
     need, the topics' similarity profiles, is made first, here)."""
     _ = assigner.similarity and assigner.similarity.profiles.postings
-    jobs = [functools.partial(_assign_some, assigner, part) for part in parallel.chunks(papers, 8)]
-    if len(papers) < 200:  # fewer than this: starting the workers costs more than they save
-        jobs = [functools.partial(_assign_some, assigner, papers)]
-    return [paper for part in parallel.run(jobs) for paper in part]
+    return parallel.map_each(assigner.assign, papers)
 
 
-def _assign_some(assigner: Assigner, papers: Sequence[Paper]) -> list[AssignedPaper]:
-    return [assigner.assign(p) for p in papers]
+def _related(index: RelatedIndex) -> dict[str, tuple[str, ...]]:
+    """Every published paper's related papers, the papers shared among the cores."""
+    slugs = list(index.strongest)
+    return dict(zip(slugs, parallel.map_each(index.neighbours, slugs), strict=True))
 
 
 def _load_pages(config: SiteConfig) -> list[Page]:
@@ -288,26 +287,31 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
 
 
 def _write_all(output: Output, staging: Staging, cache: Cache) -> None:
-    """Make every file and write it into `staging`: the pages shared among the cores, the Lunr
-    index (the slowest single file, unless the cache holds it) a job of its own."""
+    """Make every file and write it into `staging`, shared among the cores: each worker writes
+    the files it makes (a survey's pages are hundreds of megabytes, not worth sending back). The
+    Lunr index, the slowest single file, is a job of its own unless the cache holds it."""
     files = dict(output.files)
     index = files.pop("search-index.json", None)
-    jobs: list[Callable[[], dict[str, bytes]]] = []
-    if index is not None and cache.lookup("search-index", output.search_inputs) is None:
-        jobs.append(functools.partial(_make, {"search-index.json": index}))
-        index = None
-    paths = list(files)
-    jobs += [functools.partial(_make, {p: files[p] for p in part}) for part in parallel.chunks(paths, 8)]
-    for made in parallel.run(jobs):
-        staging.write_all(made)
+    jobs = [
+        functools.partial(_write, staging, {p: files[p] for p in part})
+        for part in parallel.chunks(list(files), 8)
+    ]
     if index is not None:
-        staging.write("search-index.json", index())
-    elif "search-index.json" in staging.written:
+        kept = cache.lookup("search-index", output.search_inputs)
+        if kept is not None:
+            staging.write("search-index.json", kept)
+        else:
+            jobs.insert(0, functools.partial(_write, staging, {"search-index.json": index}))
+    for written in parallel.run(jobs):
+        staging.written.update(written)
+    if index is not None and kept is None:
         cache.keep("search-index", output.search_inputs, (staging.folder / "search-index.json").read_bytes())
 
 
-def _make(files: dict[str, Make]) -> dict[str, bytes]:
-    return {path: make() for path, make in files.items()}
+def _write(staging: Staging, files: dict[str, Make]) -> list[str]:
+    for path, make in files.items():
+        staging.write(path, make())
+    return list(files)
 
 
 def _pagefind_indexes(site: Site, config: SiteConfig, folder: Path) -> pagefind.PagefindIndexes:

@@ -1,4 +1,4 @@
-"""Stage 4: give each paper its topics and kind, each decision with the matches behind it.
+"""Give each paper its topics and kind, each decision with the matches behind it.
 
 A topic's score is the sum of its rules' points (`rules`; zero if an exclusion matches) plus
 its similarity to the topic's description and examples. A paper gets every top-level topic that

@@ -1,4 +1,4 @@
-"""Stage 5: apply the editors' overrides (content/overrides.yaml) to the automatic assignment.
+"""Apply the editors' overrides (content/overrides.yaml) to the automatic assignment.
 
 Automatic placement is right for most papers; overrides fix the rest. A paper is named by slug or
 exact title. Editors can pin or adjust topics, set the kind, mark a paper off-topic (kept out of

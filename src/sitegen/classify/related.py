@@ -25,37 +25,45 @@ PAPERS_PER_TERM = 24  # a term's strongest papers: a common term cannot pick nei
 MIN_SIMILARITY = 0.03  # below this two papers share no more than a stray word
 
 
+class RelatedIndex:
+    """Each paper's strongest terms and each term's strongest papers: what finding a paper's
+    neighbours needs. Papers' neighbours can then be found in any order, apart from each other."""
+
+    def __init__(
+        self, vectors: Mapping[str, Vector], slugs: Iterable[str], count: int = RELATED_COUNT
+    ) -> None:
+        chosen = list(slugs)
+        shared = _shared_terms(vectors, chosen)
+        self.count = count
+        self.strongest = {slug: _strongest_terms(vectors.get(slug, {}), shared) for slug in chosen}
+        postings: dict[str, list[tuple[float, str]]] = {}
+        for slug, terms in self.strongest.items():
+            for term, weight in terms:
+                postings.setdefault(term, []).append((weight, slug))
+        for term, papers in postings.items():
+            if len(papers) > PAPERS_PER_TERM:  # the strongest, ties to the first slug
+                postings[term] = [
+                    (-w, s) for w, s in heapq.nsmallest(PAPERS_PER_TERM, [(-w, s) for w, s in papers])
+                ]
+        self.postings = postings
+
+    def neighbours(self, slug: str) -> tuple[str, ...]:
+        """The `count` papers most similar to `slug`, most similar first."""
+        scores: dict[str, float] = {}
+        for term, weight in self.strongest[slug]:
+            for other_weight, other in self.postings[term]:
+                scores[other] = scores.get(other, 0.0) + weight * other_weight
+        scores.pop(slug, None)  # every paper is in the postings of its own terms
+        best = heapq.nsmallest(self.count, [(-s, o) for o, s in scores.items() if s >= MIN_SIMILARITY])
+        return tuple(other for _, other in best)
+
+
 def related_papers(
     vectors: Mapping[str, Vector], slugs: Iterable[str], count: int = RELATED_COUNT
 ) -> dict[str, tuple[str, ...]]:
     """slug → the `count` most similar other papers among `slugs`, most similar first."""
-    chosen = list(slugs)
-    shared = _shared_terms(vectors, chosen)
-
-    def strongest_of(slug: str) -> list[tuple[str, float]]:
-        return _strongest_terms(vectors.get(slug, {}), shared)
-
-    strongest = {slug: strongest_of(slug) for slug in chosen}
-    postings: dict[str, list[tuple[float, str]]] = {}
-    for slug, terms in strongest.items():
-        for term, weight in terms:
-            postings.setdefault(term, []).append((weight, slug))
-    for term, papers in postings.items():
-        if len(papers) > PAPERS_PER_TERM:  # the strongest, ties to the first slug
-            postings[term] = [
-                (-w, s) for w, s in heapq.nsmallest(PAPERS_PER_TERM, [(-w, s) for w, s in papers])
-            ]
-
-    def neighbours(slug: str) -> tuple[str, ...]:
-        scores: dict[str, float] = {}
-        for term, weight in strongest[slug]:
-            for other_weight, other in postings[term]:
-                scores[other] = scores.get(other, 0.0) + weight * other_weight
-        scores.pop(slug, None)  # every paper is in the postings of its own terms
-        best = heapq.nsmallest(count, [(-s, other) for other, s in scores.items() if s >= MIN_SIMILARITY])
-        return tuple(other for _, other in best)
-
-    return {slug: neighbours(slug) for slug in strongest}
+    index = RelatedIndex(vectors, slugs, count)
+    return {slug: index.neighbours(slug) for slug in index.strongest}
 
 
 def _shared_terms(vectors: Mapping[str, Vector], slugs: list[str]) -> set[str]:

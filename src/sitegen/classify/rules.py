@@ -1,4 +1,4 @@
-"""Stage 4a: a taxonomy's rules matched against one paper's text, each match with its points.
+"""A taxonomy's rules matched against one paper's text, each match with its points.
 
 A rule is a list of phrases (or a regular expression) with a weight. A phrase found in the title
 counts double, because a title states what the paper is about; found in the abstract it counts

@@ -1,4 +1,4 @@
-"""Stage 3: read and validate the taxonomy YAML into a `Taxonomy` tree.
+"""Read and validate the taxonomy YAML into a `Taxonomy` tree.
 
 The taxonomy is the editor's main lever, so every mistake is reported at once with its line:
 unknown keys (with the closest valid one), duplicate ids, empty titles, bad rules.

@@ -1,4 +1,4 @@
-"""Stage 1: parse one raw Hugging Face "Daily Papers" listing into `RawPaper`s.
+"""Parse one raw Hugging Face "Daily Papers" listing into `RawPaper`s.
 
 The listings are copy-pastes of a web page, so they come in several layouts:
   * title and abstract as paragraphs separated by blank lines;

@@ -1,4 +1,4 @@
-"""Stage 2: merge papers that appear in several listings into one `Paper` each.
+"""Merge papers that appear in several listings into one `Paper` each.
 
 Two entries are the same paper when their titles agree once case, accents, LaTeX and
 punctuation are ignored. The merged paper keeps the richest metadata of its copies.

@@ -1,4 +1,4 @@
-"""Stage 6: the `Site` as output files — each file a function that makes its bytes.
+"""The `Site` as output files — each file a function that makes its bytes.
 
 `sitegen build` makes them all (the pipeline shares the paper pages among the cores); the preview
 makes only the pages a browser asks for. Jinja2 runs with autoescape on, so titles and abstracts
