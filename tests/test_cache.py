@@ -29,7 +29,7 @@ def test_a_taxonomy_edit_reuses_the_index_and_the_output_is_identical(make_proje
     taxonomy = project / "content" / "taxonomy.yaml"
     taxonomy.write_text(taxonomy.read_text().replace("weight: 3", "weight: 4", 1))
     second, reused = build_project(project)
-    assert reused == ("text-statistics", "search-index")
+    assert reused == ("text-statistics", "related", "search-index")
     assert second["search-index.json"] == first["search-index.json"]
     shutil.rmtree(project / ".sitegen-cache")
     cold, reused = build_project(project)
@@ -71,10 +71,10 @@ def test_an_override_that_changes_what_is_searched_makes_a_new_index(make_projec
     overrides.write_text("papers:\n  - paper: lora-tricks-for-everyone\n    title: Quasiperiodic adapters\n")
     retitled, reused = build_project(project)
     # Assignment reads the listing's own text (overrides apply after it); search shows the correction.
-    assert reused == ("text-statistics",) and b"quasiperiod" in retitled["search-index.json"]
+    assert reused == ("text-statistics", "related") and b"quasiperiod" in retitled["search-index.json"]
     overrides.write_text("papers:\n  - paper: lora-tricks-for-everyone\n    off_topic: true\n")
     removed, reused = build_project(project)
-    assert reused == ("text-statistics",)
+    assert reused == ("text-statistics",)  # the same texts, but other papers to relate and search
     assert len(json.loads(removed["search-docs.json"])) == len(json.loads(first["search-docs.json"])) - 1
     assert len(cache_entries(project)) == 1
 

@@ -1,8 +1,8 @@
 """`.sitegen-cache/` beside site.yaml: results that are slow to make and depend only on content.
 
-Two results earn a place (docs/internals.md has the figures): the papers' text statistics and
-the Lunr search index. Neither changes when an editor edits the taxonomy, the overrides or a
-template, which is what editors do between most builds. Each entry is keyed by a hash of
+Three results earn a place (docs/internals.md has the figures): the papers' text statistics,
+their related papers and the Lunr search index. None changes when an editor edits the taxonomy or
+a template, which is what editors do between most builds. Each entry is keyed by a hash of
 everything it was made from plus sitegen's version, so a changed input or a new sitegen never
 reuses a stale entry; one that cannot be read back is made again. The cache is never needed for
 a correct build.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -25,7 +25,7 @@ from .classify.assign import Assigner
 from .classify.names import PaperNames
 from .classify.overrides import Overrides, apply_overrides, load_overrides
 from .classify.related import RelatedIndex
-from .classify.similarity import paper_vectors
+from .classify.similarity import Vector, paper_vectors
 from .classify.taxonomy import load_taxonomy
 from .config import SiteConfig
 from .errors import Diagnostics, Problem, SitegenError, counted
@@ -118,7 +118,10 @@ def load_site(config: SiteConfig, report: BuildReport, cache: Cache | None = Non
     assigner = Assigner(papers, taxonomy, inputs.examples, lambda: text)
     assigned = report.timed("assign", lambda: apply_overrides(_assign(assigner, papers), inputs.overrides))
     published = [p.slug for p in assigned if not p.off_topic]
-    related = report.timed("related", lambda: _related(RelatedIndex(text.vectors, published)))
+    related = report.timed(
+        "related",
+        lambda: cache.remembered("related", [text_key, published], lambda: _related(text.vectors, published)),
+    )
     pages = report.timed("pages", lambda: _load_pages(config))
     site = Site(
         title=config.title,
@@ -163,10 +166,10 @@ def _assign(assigner: Assigner, papers: list[Paper]) -> list[AssignedPaper]:
     return parallel.map_each(assigner.assign, papers)
 
 
-def _related(index: RelatedIndex) -> dict[str, tuple[str, ...]]:
+def _related(vectors: Mapping[str, Vector], published: list[str]) -> dict[str, tuple[str, ...]]:
     """Every published paper's related papers, the papers shared among the cores."""
-    slugs = list(index.strongest)
-    return dict(zip(slugs, parallel.map_each(index.neighbours, slugs), strict=True))
+    index = RelatedIndex(vectors, published)
+    return dict(zip(published, parallel.map_each(index.neighbours, published), strict=True))
 
 
 def _load_pages(config: SiteConfig) -> list[Page]:
