@@ -71,8 +71,13 @@ def test_explain_lists_every_topic_with_its_score_and_reasons(
     assert "   0.00  alignment: no match" in text
     monkeypatch.chdir(project)
     assert runner.invoke(main, ["explain", "dpo-without-tears"]).output.startswith("DPO Without Tears\n")
-    several = runner.invoke(main, ["explain", "tears"])
-    assert several.output.startswith("DPO Without Tears\n")
+    one = runner.invoke(main, ["explain", "tears"])
+    assert one.output.startswith("DPO Without Tears\n")
+    several = runner.invoke(main, ["explain", "adapter"])  # as search finds it: "adapters" in an abstract
+    assert several.exit_code == 1
+    assert "2 papers match 'adapter':\n  - lora-tricks-for-everyone: LoRA" in several.output
+    assert "  - a-gentle-study: A Gentle Study\n" in several.output
+    assert "Nothing was written" not in several.output
     missing = runner.invoke(main, ["explain", "quantum", "gravity"])
     assert missing.exit_code == 1 and "no paper matches 'quantum gravity'" in missing.output
 
@@ -113,6 +118,17 @@ def test_drift_report_names_what_moved(make_project, tmp_path: Path) -> None:
     same = json.dumps([{"id": p.slug, "topics": p.topic_ids} for p in site.papers]).encode()
     (public / "papers.json").write_bytes(same)
     assert drift_report(published_topics(public), site.papers) == "No topic changes since the last build."
+
+
+def test_the_drift_report_says_how_many_more_it_does_not_list(make_project) -> None:
+    site = load(make_project({"content/sources/listing.txt": LISTING}))
+    before = {p.slug: p.topic_ids for p in site.papers} | {f"old-{n}": [] for n in range(6)}
+    report = drift_report(before, site.papers).splitlines()
+    assert report[0] == "Since the last build: 0 papers changed topics, 0 new, 6 gone."
+    assert report[1:] == [
+        *(f"  gone: old-{n}" for n in range(5)),
+        "  … and 1 more (the previous papers.json lists them)",
+    ]
 
 
 def test_build_prints_drift_after_a_taxonomy_edit(make_project, runner: CliRunner, monkeypatch) -> None:

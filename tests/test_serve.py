@@ -182,12 +182,13 @@ def test_serving_beyond_this_machine_needs_asking_and_warns(make_project, runner
     assert "warning: serving on 0.0.0.0: other machines on your network can see" in exposed.output
 
 
-def test_the_preview_writes_no_site_and_keeps_the_last_good_build(make_project) -> None:
+def test_the_preview_writes_no_site_and_keeps_the_last_good_build(make_project, capsys) -> None:
     """Pages are made in memory when asked for; a failed rebuild keeps the last good site and a
-    good one replaces it. Nothing but the cache is written into the project."""
+    good one replaces it, saying what moved. Nothing but the cache is written into the project."""
     project = make_project()
     site = PreviewSite(project / "site.yaml", "http://127.0.0.1:9/")
     assert site.rebuild() is None
+    assert capsys.readouterr().out.startswith("Built: 2 papers, 2 topics")
     assert b"Test survey" in (site.file("index.html") or b"")
     taxonomy = project / "content" / "taxonomy.yaml"
     good = taxonomy.read_text()
@@ -197,7 +198,11 @@ def test_the_preview_writes_no_site_and_keeps_the_last_good_build(make_project) 
     assert b"Test survey" in (site.file("index.html") or b"")  # the last good build
     taxonomy.write_text(good)
     (project / "site.yaml").write_text("title: Renamed survey\ndescription: A small survey.\nbase_url: /\n")
+    taxonomy.write_text(good.replace("[rlhf, dpo, preference]", "[rlhf]"))
+    capsys.readouterr()
     assert site.rebuild() is None
+    printed = capsys.readouterr().out
+    assert printed.startswith("Rebuilt: 2 papers") and "  dpo-without-tears: -alignment" in printed
     assert b"Renamed survey" in (site.file("index.html") or b"")
     assert site.file("papers/no-such-paper/index.html") is None
     assert sorted(p.name for p in project.iterdir()) == [

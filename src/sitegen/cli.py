@@ -45,10 +45,12 @@ class SitegenGroup(click.Group):
                 raise
             for problem in exc.problems:
                 click.secho(f"error: {problem}", fg="red", err=True)
-            click.echo("Nothing was written; the previous output is unchanged.", err=True)
+            if ctx.invoked_subcommand == "build":  # the only command that writes a site
+                click.echo("Nothing was written; the previous output is unchanged.", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
-            click.echo("\nInterrupted; the previous output is unchanged.", err=True)
+            after = "; the previous output is unchanged" if ctx.invoked_subcommand == "build" else ""
+            click.echo(f"\nInterrupted{after}.", err=True)
             sys.exit(130)
 
 
@@ -144,10 +146,12 @@ def explain_command(config_path: Path, query: tuple[str, ...]) -> None:
     if not found:
         raise SitegenError.at(None, None, f"no paper matches '{text}'", "give a slug or words from the title")
     if len(found) > 1:
-        click.echo(f"{len(found)} papers match '{text}'; be more specific:")
-        for paper in found[:20]:
-            click.echo(f"  - {paper.slug}: {paper.paper.title}")
-        return
+        shown = [f"  - {paper.slug}: {paper.paper.title}" for paper in found[:20]]
+        more = [f"  … and {len(found) - 20} more"] if len(found) > 20 else []
+        click.echo("\n".join([f"{len(found)} papers match '{text}':", *shown, *more]), err=True)
+        raise SitegenError.at(
+            None, None, f"{len(found)} papers match '{text}'", "give one of the slugs above, or more words"
+        )
     click.echo(explain(site, found[0]))
 
 

@@ -13,7 +13,7 @@ from ..classify.assign import as_assignment
 from ..classify.rules import PaperText, rule_index, score_rule
 from ..errors import counted
 from ..models import AssignedPaper, Site, Taxonomy
-from ..textnorm import title_key
+from ..search.lunr import text_terms
 
 WEAK_MARGIN = 1.25  # a best score below 1.25 times the threshold is a "weak" assignment
 DRIFT_LINES = 15
@@ -110,12 +110,22 @@ def _conflicts(site: Site) -> list[str]:
 
 
 def find_papers(site: Site, query: str) -> list[AssignedPaper]:
-    """A paper by slug or exact title, else every paper whose title holds all the words."""
+    """A paper by slug or exact title, else every paper the search page finds for the words —
+    in its title or abstract, stemmed, the last word as a prefix — those matching in the title
+    first."""
     exact = [p for p in site.papers if query in (p.slug, p.paper.title)]
     if exact:
         return exact
-    words = title_key(query).split()
-    return [p for p in site.papers if words and all(w in title_key(p.paper.title).split() for w in words)]
+    words = text_terms(query)
+    if not words:
+        return []
+
+    def matches(text: str) -> bool:
+        terms = set(text_terms(text))
+        return all(w in terms for w in words[:-1]) and any(t.startswith(words[-1]) for t in terms)
+
+    found = [p for p in site.papers if matches(f"{p.paper.title} {p.paper.abstract}")]
+    return sorted(found, key=lambda p: not matches(p.paper.title))
 
 
 def _own_ratios(taxonomy: Taxonomy) -> str:
@@ -177,8 +187,14 @@ def drift_report(before: Mapping[str, list[str]] | None, papers: Sequence[Assign
         f"Since the last build: {counted(len(lines), 'papers')} changed topics, {len(added)} new, "
         f"{len(removed)} gone."
     ]
-    summary += lines[:DRIFT_LINES]
-    if len(lines) > DRIFT_LINES:
-        summary.append(f"  … and {len(lines) - DRIFT_LINES} more (compare papers.json for all)")
-    summary += [f"  new: {slug}" for slug in added[:5]] + [f"  gone: {slug}" for slug in removed[:5]]
+    summary += _at_most(lines, DRIFT_LINES, "compare papers.json for all")
+    summary += _at_most([f"  new: {slug}" for slug in added], 5, "papers.json lists them")
+    summary += _at_most([f"  gone: {slug}" for slug in removed], 5, "the previous papers.json lists them")
     return "\n".join(summary)
+
+
+def _at_most(lines: list[str], limit: int, where: str) -> list[str]:
+    """The first `limit` lines, and how many more there are."""
+    if len(lines) <= limit:
+        return lines
+    return [*lines[:limit], f"  … and {len(lines) - limit} more ({where})"]

@@ -70,6 +70,11 @@ def dump_json(data: Any) -> bytes:
 _SEPARATOR = re.compile(r"[ \t\n\r\f\v\xa0-]+")  # lunr's tokenizer splits on exactly these
 
 
+def text_terms(text: str) -> list[str]:
+    """A text's index terms, as the search page matches them (stemmed, stop words dropped)."""
+    return _TEXT_TERMS(text)
+
+
 class _TermMaker:
     """A field's index terms: lunr's own tokenizer rule and pipeline (trimmer, stop words, Porter
     stemmer), run once per distinct word instead of once per occurrence.
@@ -163,3 +168,6 @@ def search_documents(papers: Sequence[AssignedPaper], paper_url: Any) -> list[di
         }
         for p in papers
     ]
+
+
+_TEXT_TERMS = _TermMaker()
