@@ -49,17 +49,21 @@ class Staging:
 
     def __init__(self, output_dir: Path) -> None:
         self.output_dir = output_dir.resolve()
-        self.output_dir.parent.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(self.output_dir)
-        self.folder = Path(
-            tempfile.mkdtemp(prefix=_prefix(self.output_dir, "new"), dir=self.output_dir.parent)
-        )
+        self.folder = self.output_dir.parent / _prefix(self.output_dir, "new")  # made on entering
         self.written: set[str] = set()
         self._folders: set[Path] = set()
         self._committed = False
 
     def __enter__(self) -> Staging:
-        self.write(MARKER, b"This folder is written by sitegen build; it is replaced on each build.\n")
+        """Make and mark the folder; stopped while doing so (Ctrl-C, `kill`), it removes it."""
+        self.output_dir.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(self.output_dir)
+        self.folder = Path(tempfile.mkdtemp(prefix=self.folder.name, dir=self.output_dir.parent))
+        try:
+            self.write(MARKER, b"This folder is written by sitegen build; it is replaced on each build.\n")
+        except BaseException:
+            _remove(self.folder)
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
