@@ -90,6 +90,16 @@ def test_phrase_look_ups_find_every_occurrence_and_nothing_else() -> None:
     assert compared == 400 and found > 50  # enough drawn phrases occur to test both ways
 
 
+def test_a_rule_of_several_phrases_counts_each_phrase_apart() -> None:
+    from sitegen.classify.rules import PaperText, RuleIndex, score_rule
+
+    study = rule("we study how", "we examine")
+    abstract = "We study how X works. Then we study how Y works. We examine Z."
+    for index in (None, RuleIndex([study])):
+        (match,) = score_rule(study, PaperText.of(paper("t", abstract), index))
+        assert str(match) == "“We study how” ×2, “We examine” in abstract (+6)"
+
+
 def test_title_counts_double_and_repeats_in_the_abstract_add_a_little() -> None:
     result = assign_paper(paper("LoRA at scale", "LoRA, LoRA and LoRA again, LoRA."), taxonomy(PEFT))
     (assignment,) = result.topics

@@ -67,7 +67,7 @@ def test_explain_lists_every_topic_with_its_score_and_reasons(
         "kind: method — the default kind: no kind rule matched strongly enough",
         "topics: peft",
     ]
-    assert "✓  12.00  peft: “LoRA” in title (+6); “LoRA” in abstract ×3 (+6)" in text
+    assert "✓  12.00  peft: “LoRA” in title (+6); “LoRA” ×2, “adapters” in abstract (+6)" in text
     assert "   0.00  alignment: no match" in text
     monkeypatch.chdir(project)
     assert runner.invoke(main, ["explain", "dpo-without-tears"]).output.startswith("DPO Without Tears\n")

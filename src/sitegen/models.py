@@ -151,7 +151,8 @@ class Match:
             return f"{self.text} ({self.points:+g})"
         if self.field == "similar to":
             return f"similar to: {self.text} ({self.points:+g})"
-        return f"“{self.text}” in {self.field} ({self.points:+g})"
+        quoted = self.text if self.text.startswith("“") else f"“{self.text}”"  # several phrases come quoted
+        return f"{quoted} in {self.field} ({self.points:+g})"
 
 
 @dataclass(frozen=True)

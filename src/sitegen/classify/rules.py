@@ -123,17 +123,17 @@ def rule_index(taxonomy: Taxonomy) -> RuleIndex:
     return RuleIndex(rules, [phrase for t in topics for phrase in t.exclude])
 
 
-def _field_hits(rule: Rule, text: PaperText, field: str) -> list[str]:
-    """The rule's hits in one field: its phrases' in order, then its pattern's."""
+def _field_hits(rule: Rule, text: PaperText, field: str) -> list[list[str]]:
+    """The rule's hits in one field, grouped by the phrase they match (its phrases in order, then
+    its pattern), each hit as the text writes it."""
     target, found, found_rules = text.field(field)
     if found is not None and found_rules is not None and text._indexed(rule):
-        phrases = found_rules.get(rule, ())
-        hits = [target.written(*run) for phrase in phrases for run in found[phrase]]
+        groups = [[target.written(*run) for run in found[phrase]] for phrase in found_rules.get(rule, ())]
     else:
-        hits = [hit for phrase in _phrases_in_order(rule) for hit in target.find(phrase)]
+        groups = [target.find(phrase) for phrase in _phrases_in_order(rule)]
     if rule.pattern:
-        hits.extend(target.pattern_hits(rule.pattern))
-    return hits
+        groups.append(target.pattern_hits(rule.pattern))
+    return [hits for hits in groups if hits]
 
 
 def score_rule(rule: Rule, text: PaperText) -> list[Match]:
@@ -144,16 +144,25 @@ def score_rule(rule: Rule, text: PaperText) -> list[Match]:
     if rule.scope in ("title", "both"):
         title_hits = _field_hits(rule, text, "title")
         if title_hits:
-            matches.append(Match(title_hits[0], "title", round(rule.weight * TITLE_FACTOR, 2)))
+            matches.append(Match(title_hits[0][0], "title", round(rule.weight * TITLE_FACTOR, 2)))
     if rule.scope in ("abstract", "both"):
-        hits = _field_hits(rule, text, "abstract")
-        if hits:
-            extra = min(len(hits), MAX_REPEATS) - 1
-            points = rule.weight * (1 + REPEAT_BONUS * extra)
-            matches.append(
-                Match(hits[0], "abstract" if len(hits) == 1 else f"abstract ×{len(hits)}", round(points, 2))
-            )
+        groups = _field_hits(rule, text, "abstract")
+        count = sum(len(hits) for hits in groups)
+        if count:
+            points = rule.weight * (1 + REPEAT_BONUS * (min(count, MAX_REPEATS) - 1))
+            matches.append(_abstract_match(groups, round(points, 2)))
     return matches
+
+
+def _abstract_match(groups: list[list[str]], points: float) -> Match:
+    """The abstract's match: with one phrase, its first hit and the count in the field's name;
+    with several, each phrase's first hit with its own count."""
+    if len(groups) == 1:
+        hits = groups[0]
+        return Match(hits[0], "abstract" if len(hits) == 1 else f"abstract ×{len(hits)}", points)
+    ordered = sorted(groups, key=len, reverse=True)  # the most frequent first (a stable sort)
+    shown = ", ".join(f"“{hits[0]}”" + (f" ×{len(hits)}" if len(hits) > 1 else "") for hits in ordered)
+    return Match(shown, "abstract", points)
 
 
 def assign_kind(text: PaperText, taxonomy: Taxonomy) -> tuple[str, str]:
