@@ -25,15 +25,9 @@ from measure import edit_one_topic
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import CHROMIUM_ARGS  # noqa: E402  (the brief's flags)
 
 
 def main() -> None:
