@@ -10,11 +10,12 @@ the rest ("tune") may be looked at. Prints the primary-topic accuracy (off-topic
 paper placed in no topic counts as off-topic), the mean topic-set F1 (each paper's predicted
 topics against its labelled ones) and the kind accuracy.
 
-Labels live in benchmarks/data/labels.yaml (topics best first, kind, off_topic). Papers are split
-once and for all by a hash of their slug: a third is held out ("test") and never looked at while
-tuning rules; the rest ("tune") is what rules were tuned on. Prints per-topic precision, recall and
-F1 over top-level topics, the primary-topic accuracy (an off-topic paper counts as right when it
-gets no topic), kind accuracy, and the confusion between primary topics.
+The default survey's labels are the editors' decisions, content/decisions.yaml (topics best first,
+kind, off_topic); what is measured is the automatic placement sitegen suggests before them. Papers
+are split once and for all by a hash of their slug: a third is held out ("test") from tuning
+rules; the rest ("tune") is what rules were tuned on. Prints per-topic precision, recall and F1
+over top-level topics, the primary-topic accuracy (an off-topic paper counts as right when it gets
+no topic), kind accuracy, and the confusion between primary topics.
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ from pathlib import Path
 
 import yaml
 
+from sitegen.classify.assign import Assigner
+from sitegen.classify.similarity import paper_vectors
 from sitegen.config import load_config
-from sitegen.pipeline import BuildReport, load_site
+from sitegen.pipeline import BuildReport, load_inputs, load_site
 from sitegen.textnorm import title_key
 
 ROOT = Path(__file__).resolve().parent.parent
-LABELS = Path(__file__).resolve().parent / "data" / "labels.yaml"
+DECISIONS = ROOT / "content" / "decisions.yaml"
 NONE = "(none)"
 
 
@@ -52,12 +55,18 @@ class Label:
 
     @property
     def split(self) -> str:
-        return "test" if int(hashlib.sha256(self.slug.encode()).hexdigest()[:8], 16) % 3 == 0 else "tune"
+        return "test" if _hashed(self.slug) % 3 == 0 else "tune"
 
 
-def load_labels(path: Path = LABELS) -> list[Label]:
-    rows = yaml.safe_load(path.read_text(encoding="utf-8"))["labels"]
-    return [Label(r["slug"], tuple(r["topics"]), r["kind"], bool(r.get("off_topic"))) for r in rows]
+def _hashed(text: str) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest()[:8], 16)
+
+
+def load_labels(path: Path = DECISIONS) -> list[Label]:
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))["papers"]
+    return [
+        Label(r["paper"], tuple(r.get("topics") or ()), r["kind"], bool(r.get("off_topic"))) for r in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -71,8 +80,11 @@ class Prediction:
 
 
 def predict(config_path: Path) -> dict[str, Prediction]:
-    site = load_site(load_config(config_path), BuildReport())
-    return {p.slug: Prediction(tuple(p.topic_ids), p.kind) for p in site.papers}
+    """Each paper's automatic placement: what sitegen suggests before the editors' decision."""
+    inputs = load_inputs(load_config(config_path), BuildReport())
+    text = paper_vectors(inputs.papers)
+    assigner = Assigner(inputs.papers, inputs.taxonomy, inputs.examples, lambda: text)
+    return {p.slug: Prediction(tuple((a := assigner.assign(p)).topic_ids), a.kind) for p in inputs.papers}
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def test_pin_add_remove_topics_and_set_kind(make_project) -> None:
     lora = papers["lora-tricks-for-everyone"]
     assert lora.topic_ids == ["alignment", "peft"]
     assert lora.kind == "survey" and lora.kind_reason == "set by the editors (overrides.yaml:2)"
-    assert lora.topics[0].reason == "“set by the editors (overrides.yaml:2)” in overrides (+0)"
+    assert lora.topics[0].reason == "set by the editors (overrides.yaml:2)"
     assert lora.topics[1].reason.startswith("“LoRA” in title")  # the rules' reason is kept
     dpo = papers["dpo-without-tears"]
     assert dpo.topic_ids == ["peft"]
@@ -152,3 +152,69 @@ def test_unknown_example_of_a_topic_is_an_error(make_project) -> None:
         "taxonomy.yaml:4: example of topic 'peft' 'lora-trick' names no paper — "
         "did you mean 'lora-tricks-for-everyone'?"
     )
+
+
+DECISIONS = """\
+# the editors' placements
+papers:
+  - paper: lora-tricks-for-everyone
+    topics: [alignment]
+    kind: analysis
+  - paper: dpo-without-tears
+    off_topic: true
+"""
+
+
+def test_decisions_place_papers_as_reviewed_and_overrides_still_apply(make_project) -> None:
+    project = make_project(
+        {
+            "content/decisions.yaml": DECISIONS,
+            "content/overrides.yaml": "papers:\n  - paper: lora-tricks-for-everyone\n    note: Read *twice*.",
+        }
+    )
+    report = build(load_config(project / "site.yaml"))
+    papers = {p["id"]: p for p in json.loads((project / "public" / "papers.json").read_text())}
+    lora, dpo = papers["lora-tricks-for-everyone"], papers["dpo-without-tears"]
+    assert lora["topics"] == ["alignment"] and lora["kind"] == "analysis" and lora["reviewed"] is True
+    assert dpo["off_topic"] is True and dpo["topics"] == [] and dpo["reviewed"] is True
+    assert report.counts["off-topic"] == 1
+    page = (project / "public" / "papers" / "lora-tricks-for-everyone" / "index.html").read_text()
+    assert "Placed by the survey's editors." in page and "Read <em>twice</em>." in page
+    assert "because set by the editors (decisions.yaml:3)" in page
+
+
+def test_a_paper_no_editor_placed_says_so(make_project) -> None:
+    project = make_project()
+    build(load_config(project / "site.yaml"))
+    page = (project / "public" / "papers" / "lora-tricks-for-everyone" / "index.html").read_text()
+    assert "Placed automatically by the survey's rules; not yet reviewed by its editors." in page
+    assert all(p["reviewed"] is False for p in json.loads((project / "public" / "papers.json").read_text()))
+
+
+@pytest.mark.parametrize(
+    ("decisions", "message"),
+    [
+        (
+            "papers:\n  - paper: lora-tricks-for-everyone\n    kind: survey\n",
+            "decisions.yaml:2: the decision on 'lora-tricks-for-everyone' gives no topics — "
+            "add topics: [...] or off_topic: true",
+        ),
+        (
+            "papers:\n  - paper: lora-tricks-for-everyone\n    topics: [peft]\n    note: hi\n",
+            "decisions.yaml:4: unknown key 'note' in a decision",
+        ),
+        (
+            "papers:\n  - paper: lora-tricks-for-everyone\n    topics: [peft]\n"
+            "  - paper: LoRA Tricks for Everyone\n    topics: [alignment]\n",
+            "decisions.yaml:4: paper 'lora-tricks-for-everyone' is decided twice (first at line 2)",
+        ),
+    ],
+    ids=["no topics", "an override's key", "twice"],
+)
+def test_a_decision_that_places_nothing_or_says_too_much_is_an_error(
+    make_project, decisions, message
+) -> None:
+    project = make_project({"content/decisions.yaml": decisions})
+    with pytest.raises(SitegenError) as error:
+        load_site(load_config(project / "site.yaml"), BuildReport())
+    assert message in str(error.value)

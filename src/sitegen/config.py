@@ -26,7 +26,8 @@ CONFIG_KEYS = {
     "templates_dir": "folder with the Jinja2 templates and static/ assets",
     "output_dir": "where the built site is written",
     "taxonomy": "the taxonomy YAML file",
-    "overrides": "the editors' overrides YAML file (optional)",
+    "overrides": "the editors' corrections to single papers: metadata, links, notes (optional)",
+    "decisions": "the editors' reviewed placements, written by sitegen review (optional)",
     "latest_count": "how many recent papers the home page lists",
     "topic_page_size": "papers per topic page; a larger topic gets numbered pages (0: one page)",
     "listings": "per-listing settings, e.g. the capture date of a listing",
@@ -78,6 +79,7 @@ class SiteConfig:
     output_dir: Path
     taxonomy_path: Path
     overrides_path: Path
+    decisions_path: Path
     latest_count: int = 10
     topic_page_size: int = 100
     listings: dict[str, ListingSettings] = field(default_factory=dict)
@@ -186,6 +188,7 @@ def _read_values(data: dict[str, Any], path: Path, problems: list[Problem]) -> d
         "output_dir": place("output_dir", "public").resolve(),
         "taxonomy_path": place("taxonomy", "content/taxonomy.yaml"),
         "overrides_path": place("overrides", "content/overrides.yaml"),
+        "decisions_path": place("decisions", "content/decisions.yaml"),
         "latest_count": latest,
         "topic_page_size": page_size,
         "listings": _read_listings(data.get("listings"), data, path, problems),

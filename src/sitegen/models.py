@@ -149,6 +149,8 @@ class Match:
     def __str__(self) -> str:
         if self.field == "kind":
             return f"{self.text} ({self.points:+g})"
+        if self.field == "editors":
+            return self.text
         if self.field == "similar to":
             return f"similar to: {self.text} ({self.points:+g})"
         quoted = self.text if self.text.startswith("“") else f"“{self.text}”"  # several phrases come quoted
@@ -179,8 +181,9 @@ class AssignedPaper:
     off_topic: bool = False  # an editor kept it out of the site (still in papers.json)
     links: tuple[tuple[str, str], ...] = ()  # (label, URL) from overrides
     note_html: str = ""  # the editors' Markdown note, rendered safely
-    override_line: int | None = None  # the line of its override, when it has one
-    automatic: tuple[str, ...] = ()  # topics the rules chose, before overrides (for check)
+    decided_at: str = ""  # where the editors placed it ("decisions.yaml:12"), when they did
+    reviewed: bool = False  # its topics (or off-topic) were decided by the editors
+    automatic: tuple[str, ...] = ()  # topics the rules chose, before the editors' decision (for check)
     near: tuple[tuple[str, float], ...] = ()  # top-level topics scoring just under the threshold
 
     @property

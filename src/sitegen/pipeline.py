@@ -23,7 +23,7 @@ from . import parallel
 from .cache import CACHE_FOLDER, Cache, digest
 from .classify.assign import Assigner
 from .classify.names import PaperNames
-from .classify.overrides import Overrides, apply_overrides, load_overrides
+from .classify.overrides import Overrides, apply_overrides, load_decisions, load_overrides
 from .classify.related import RelatedIndex
 from .classify.similarity import Vector, paper_vectors
 from .classify.taxonomy import load_taxonomy
@@ -88,21 +88,27 @@ class Inputs:
 
     papers: list[Paper]
     taxonomy: Taxonomy
-    examples: dict[str, tuple[str, ...]]
+    examples: dict[str, tuple[str, ...]]  # topic id → the papers the taxonomy names as its examples
+    decisions: Overrides
     overrides: Overrides
     listings: int
 
 
 def load_inputs(config: SiteConfig, report: BuildReport) -> Inputs:
-    """Read and parse the listings, merge the same paper from several, read the taxonomy and the
-    overrides (which name papers, so they come after)."""
+    """Read and parse the listings, merge the same paper from several, read the taxonomy, the
+    editors' decisions and overrides (which name papers, so they come after)."""
     papers, listings = _read_papers(config, report)
     taxonomy = report.timed("taxonomy", lambda: load_taxonomy(config.taxonomy_path, config.root))
     names = PaperNames(papers)
-    overrides = report.timed(
-        "overrides", lambda: load_overrides(config.overrides_path, names, taxonomy, config.root)
-    )
-    return Inputs(papers, taxonomy, names.resolve_examples(taxonomy), overrides, listings)
+
+    def editors() -> tuple[Overrides, Overrides]:
+        return (
+            load_decisions(config.decisions_path, names, taxonomy, config.root),
+            load_overrides(config.overrides_path, names, taxonomy, config.root),
+        )
+
+    decisions, overrides = report.timed("overrides", editors)
+    return Inputs(papers, taxonomy, names.resolve_examples(taxonomy), decisions, overrides, listings)
 
 
 def load_site(config: SiteConfig, report: BuildReport, cache: Cache | None = None) -> Site:
@@ -116,7 +122,12 @@ def load_site(config: SiteConfig, report: BuildReport, cache: Cache | None = Non
         lambda: cache.remembered("text-statistics", text_key, lambda: paper_vectors(papers)),
     )
     assigner = Assigner(papers, taxonomy, inputs.examples, lambda: text)
-    assigned = report.timed("assign", lambda: apply_overrides(_assign(assigner, papers), inputs.overrides))
+    assigned = report.timed(
+        "assign",
+        lambda: apply_overrides(
+            apply_overrides(_assign(assigner, papers), inputs.decisions), inputs.overrides
+        ),
+    )
     published = [p.slug for p in assigned if not p.off_topic]
     related = report.timed(
         "related",

@@ -10,7 +10,6 @@ the editors disagree.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,7 @@ class Override:
     add_topics: tuple[str, ...] = ()
     remove_topics: tuple[str, ...] = ()
     kind: str | None = None
-    off_topic: bool = False
+    off_topic: bool | None = None  # None: the entry does not say
     metadata: dict[str, Any] = field(default_factory=dict)
     links: tuple[tuple[str, str], ...] = ()
     note: str = ""
@@ -65,13 +64,53 @@ class Overrides:
         return cls(None, {})
 
 
-def load_overrides(
+@dataclass(frozen=True)
+class EntryKind:
+    """What one kind of editors' file holds: its keys, and the words its messages use."""
+
+    keys: tuple[str, ...]
+    file: str  # "overrides", "decisions"
+    entry: str  # "an override", "a decision"
+    twice: str  # "is overridden twice"
+
+
+OVERRIDES = EntryKind(OVERRIDE_KEYS, "overrides", "an override", "is overridden twice")
+DECISIONS = EntryKind(("paper", "topics", "kind", "off_topic"), "decisions", "a decision", "is decided twice")
+
+
+def load_decisions(
     path: Path, names: PaperNames, taxonomy: Taxonomy, site_root: Path | None = None
+) -> Overrides:
+    """Read the editors' reviewed placements (content/decisions.yaml): each names a paper and its
+    topics, best first (or `off_topic: true`), and may set its kind. A missing file: none yet."""
+    decisions = load_overrides(path, names, taxonomy, site_root, DECISIONS)
+    undecided = [d for d in decisions.by_slug.values() if d.topics is None and d.off_topic is None]
+    if undecided:
+        raise SitegenError(
+            *(
+                Problem(
+                    path,
+                    d.line,
+                    f"the decision on '{d.slug}' gives no topics",
+                    "add topics: [...] or off_topic: true",
+                )
+                for d in undecided
+            )
+        )
+    return decisions
+
+
+def load_overrides(
+    path: Path,
+    names: PaperNames,
+    taxonomy: Taxonomy,
+    site_root: Path | None = None,
+    kind: EntryKind = OVERRIDES,
 ) -> Overrides:
     """Read and validate the overrides file; a missing file means no overrides."""
     if not path.exists():
         return Overrides(path, {})
-    data = load_yaml(path, site_root, what="overrides file")
+    data = load_yaml(path, site_root, what=f"{kind.file} file")
     if data is None:
         return Overrides(path, {})
     problems: list[Problem] = []
@@ -79,11 +118,11 @@ def load_overrides(
         raise SitegenError.at(
             path,
             line_of(data),
-            "overrides must be a mapping with a 'papers:' list",
+            f"{kind.file} must be a mapping with a 'papers:' list",
             "start the file with papers: and one '- paper: <slug or title>' per paper",
         )
-    problems.extend(unknown_key_problems(data, ("papers",), path, "the overrides file"))
-    reader = _OverrideReader(path, names, set(taxonomy.by_id()), problems)
+    problems.extend(unknown_key_problems(data, ("papers",), path, f"the {kind.file} file"))
+    reader = _OverrideReader(path, names, set(taxonomy.by_id()), problems, kind)
     by_slug: dict[str, Override] = {}
     for raw in data.get("papers") or []:
         override = reader.read(raw)
@@ -94,8 +133,7 @@ def load_overrides(
                 Problem(
                     path,
                     override.line,
-                    f"paper '{override.slug}' is overridden twice "
-                    f"(first at line {by_slug[override.slug].line})",
+                    f"paper '{override.slug}' {kind.twice} (first at line {by_slug[override.slug].line})",
                     "merge the two entries",
                 )
             )
@@ -107,8 +145,16 @@ def load_overrides(
 
 
 class _OverrideReader:
-    def __init__(self, path: Path, names: PaperNames, topic_ids: set[str], problems: list[Problem]) -> None:
-        self.path, self.names, self.topic_ids, self.problems = path, names, topic_ids, problems
+    def __init__(
+        self, path: Path, names: PaperNames, topic_ids: set[str], problems: list[Problem], kind: EntryKind
+    ) -> None:
+        self.path, self.names, self.topic_ids, self.problems, self.kind = (
+            path,
+            names,
+            topic_ids,
+            problems,
+            kind,
+        )
 
     def problem(self, where: Any, key: str | None, message: str, hint: str) -> None:
         self.problems.append(Problem(self.path, line_of(where, key), message, hint))
@@ -119,7 +165,7 @@ class _OverrideReader:
                 raw, None, "each override needs 'paper: <slug or exact title>'", "add the paper's slug"
             )
             return None
-        self.problems.extend(unknown_key_problems(raw, OVERRIDE_KEYS, self.path, "an override"))
+        self.problems.extend(unknown_key_problems(raw, self.kind.keys, self.path, self.kind.entry))
         paper = self.names.find(str(raw["paper"]))
         if paper is None:
             self.problems.append(
@@ -130,10 +176,10 @@ class _OverrideReader:
         if kind is not None and kind not in KINDS:
             self.problem(raw, "kind", f"unknown kind '{kind}'", f"use one of: {', '.join(KINDS)}")
             kind = None
-        off_topic = raw.get("off_topic", False)
-        if not isinstance(off_topic, bool):
+        off_topic = raw.get("off_topic")
+        if off_topic is not None and not isinstance(off_topic, bool):
             self.problem(raw, "off_topic", "'off_topic' must be true or false", "write off_topic: true")
-            off_topic = False
+            off_topic = None
         return Override(
             slug=paper.slug,
             line=line_of(raw),
@@ -216,19 +262,6 @@ class _OverrideReader:
         return value.strip()
 
 
-def published_papers(papers: Sequence[Paper], overrides: Overrides) -> list[Paper]:
-    """The papers that get a page, with the editors' corrections: what the search index holds,
-    known before any paper is assigned (the same papers, in the same order, as `Site.published`)."""
-    out = []
-    for paper in papers:
-        override = overrides.by_slug.get(paper.slug)
-        if override is None:
-            out.append(paper)
-        elif not override.off_topic:
-            out.append(_corrected(paper, override))
-    return out
-
-
 def _corrected(paper: Paper, override: Override) -> Paper:
     return replace(paper, **override.metadata) if override.metadata else paper
 
@@ -245,7 +278,8 @@ def apply_overrides(papers: list[AssignedPaper], overrides: Overrides) -> list[A
 
 def _apply(paper: AssignedPaper, override: Override, path: Path | None) -> AssignedPaper:
     where = f"{path.name if path else 'overrides'}:{override.line}"
-    editor = Match(f"set by the editors ({where})", "overrides", 0)
+    decides = override.topics is not None or override.off_topic is not None  # a reviewed placement
+    editor = Match(f"set by the editors ({where})", "editors", 0)
     current = list(paper.topics) + list(paper.subtopics)
     if override.topics is not None:
         kept = {a.topic_id: a for a in current}
@@ -263,7 +297,8 @@ def _apply(paper: AssignedPaper, override: Override, path: Path | None) -> Assig
     top = tuple(a for a in current if "/" not in a.topic_id)
     top_ids = {a.topic_id for a in top}
     subs = tuple(a for a in current if "/" in a.topic_id and a.topic_id.split("/")[0] in top_ids)
-    if override.off_topic:
+    off_topic = paper.off_topic if override.off_topic is None else override.off_topic
+    if off_topic:
         top, subs = (), ()
     kind, kind_reason = paper.kind, paper.kind_reason
     if override.kind:
@@ -275,9 +310,10 @@ def _apply(paper: AssignedPaper, override: Override, path: Path | None) -> Assig
         subtopics=subs,
         kind=kind,
         kind_reason=kind_reason,
-        off_topic=override.off_topic,
-        links=override.links,
-        note_html=render_markdown(override.note) if override.note else "",
-        override_line=override.line,
-        automatic=tuple(paper.topic_ids),
+        off_topic=off_topic,
+        links=override.links or paper.links,
+        note_html=render_markdown(override.note) if override.note else paper.note_html,
+        decided_at=where if decides else paper.decided_at,
+        reviewed=paper.reviewed or decides,
+        automatic=paper.automatic if paper.decided_at else tuple(paper.topic_ids),
     )

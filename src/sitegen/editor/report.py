@@ -64,7 +64,7 @@ def _weak(site: Site) -> list[str]:
     bar = site.taxonomy.settings.threshold * WEAK_MARGIN
     out = []
     for paper in site.published:
-        if paper.topics and paper.override_line is None and paper.topics[0].score < bar:
+        if paper.topics and not paper.reviewed and paper.topics[0].score < bar:
             best = paper.topics[0]
             out.append(
                 f"{paper.slug}: {best.topic_id} scores {best.score:g} (threshold "
@@ -149,10 +149,8 @@ def explain(site: Site, paper: AssignedPaper) -> str:
     ]
     if paper.order_note:
         lines.append(f"order: {paper.order_note}")
-    if paper.override_line is not None:
-        lines.append(
-            f"overridden at overrides.yaml:{paper.override_line} (the rules chose {list(paper.automatic)})"
-        )
+    if paper.decided_at:
+        lines.append(f"placed by the editors at {paper.decided_at} (the rules chose {list(paper.automatic)})")
     lines.append("")
     chosen = set(paper.topic_ids) | {a.topic_id for a in paper.subtopics}
     ranked = sorted(scores.values(), key=lambda s: (-s.score, s.topic_id))

@@ -34,6 +34,7 @@ def paper_record(p: AssignedPaper, urls: Urls) -> dict[str, Any]:
         "organization": p.paper.organization,
         "url": None if p.off_topic else urls.absolute(urls.paper(p.slug)),
         "off_topic": p.off_topic,
+        "reviewed": p.reviewed,
         "links": dict(p.links),
     }
 
