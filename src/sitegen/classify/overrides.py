@@ -279,7 +279,7 @@ def apply_overrides(papers: list[AssignedPaper], overrides: Overrides) -> list[A
 def _apply(paper: AssignedPaper, override: Override, path: Path | None) -> AssignedPaper:
     where = f"{path.name if path else 'overrides'}:{override.line}"
     decides = override.topics is not None or override.off_topic is not None  # a reviewed placement
-    editor = Match(f"set by the editors ({where})", "editors", 0)
+    editor = Match("set by the editors", "editors", 0)  # where: in `decided_at`, for check and explain
     current = list(paper.topics) + list(paper.subtopics)
     if override.topics is not None:
         kept = {a.topic_id: a for a in current}
@@ -302,7 +302,7 @@ def _apply(paper: AssignedPaper, override: Override, path: Path | None) -> Assig
         top, subs = (), ()
     kind, kind_reason = paper.kind, paper.kind_reason
     if override.kind:
-        kind, kind_reason = override.kind, f"set by the editors ({where})"
+        kind, kind_reason = override.kind, "set by the editors"
     return replace(
         paper,
         paper=_corrected(paper.paper, override),
