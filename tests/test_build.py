@@ -204,3 +204,16 @@ def test_builds_are_byte_identical(tmp_path: Path, default_site: Path) -> None:
     second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_pages_leave_out_what_is_not_known_and_give_editors_no_advice(default_site: Path) -> None:
+    """Most of the default survey's papers have no date or upvotes in their listings: a page says
+    nothing of them rather than "unknown". Advice to editors belongs in `sitegen check`."""
+    pages = {p: p.read_text(encoding="utf-8") for p in default_site.rglob("*.html")}
+    said = re.compile(r"date unknown|<dd>unknown</dd>|Editors:")
+    assert not [p for p, html in pages.items() if said.search(html)]
+    undated = json.loads((default_site / "papers.json").read_text(encoding="utf-8"))
+    undated = [p for p in undated if p["date"] is None and p["upvotes"] is None and not p["off_topic"]]
+    assert len(undated) > 100
+    page = pages[default_site / "papers" / undated[0]["id"] / "index.html"]
+    assert "<dt>Date</dt>" not in page and "<dt>Upvotes</dt>" not in page and "<dt>Kind</dt>" in page

@@ -30,12 +30,20 @@
     return select.options[select.selectedIndex].textContent.replace(/^(— )+/, "");
   }
 
+  /* The filters as words around "papers": the kind before it, topic and year after it. */
   function describeFilters() {
-    var parts = [];
-    if (selects.topic.value) parts.push("in " + optionText(selects.topic));
-    if (selects.kind.value) parts.push("of kind " + selects.kind.value);
-    if (selects.year.value) parts.push(selects.year.value === "none" ? "with no date" : "from " + selects.year.value);
-    return parts.join(", ");
+    var after = [];
+    if (selects.topic.value) after.push("in " + optionText(selects.topic));
+    if (selects.year.value) after.push(selects.year.value === "none" ? "with no date" : "from " + selects.year.value);
+    return { kind: selects.kind.value, after: after.join(", ") };
+  }
+
+  /* "27 benchmark papers in Reasoning match “reward”", "No paper from 2021 matches “dpo”". */
+  function describeAnswer(total, query, scope) {
+    var noun = (scope.kind ? scope.kind + " " : "") + (total === 1 || !total ? "paper" : "papers");
+    var sentence = (total ? total + " " : "No ") + noun + (scope.after ? " " + scope.after : "");
+    if (query) sentence += (total === 1 || !total ? " matches " : " match ") + "“" + query + "”";
+    return sentence + ".";
   }
 
   function remember() {
@@ -72,7 +80,7 @@
   /* "2024-03-05" → "March 5, 2024", as the site's own lists write dates (the `longdate` filter). */
   function longDate(iso) {
     var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso || "");
-    return m ? MONTHS[Number(m[2]) - 1] + " " + Number(m[3]) + ", " + m[1] : "date unknown";
+    return m ? MONTHS[Number(m[2]) - 1] + " " + Number(m[3]) + ", " + m[1] : "";
   }
 
   function element(tag, className, text) {
@@ -101,17 +109,17 @@
     shown = shown || 0;
     if (!shown) list.textContent = "";
     more.hidden = true;
-    if (!query && !scope) {
+    var filtered = scope.kind || scope.after;
+    if (!query && !filtered) {
       status.textContent = "Type words from a title or abstract, or pick a topic, kind or year.";
       return;
     }
-    var what = (query ? "“" + query + "”" : "") + (query && scope ? " " : "") + scope;
     if (!answer.total) {
-      status.textContent = "No paper matches " + what + ". " +
-        (scope ? "Try removing a filter, or " : "Try ") + "fewer or shorter words, or browse the topics.";
+      status.textContent = describeAnswer(0, query, scope) + " " +
+        (filtered ? "Try removing a filter, or " : "Try ") + "fewer or shorter words, or browse the topics.";
       return;
     }
-    status.textContent = answer.total + (answer.total === 1 ? " paper matches " : " papers match ") + what + "." +
+    status.textContent = describeAnswer(answer.total, query, scope) +
       (answer.results.length < answer.total ? " Showing the first " + answer.results.length + "." : "");
     answer.results.slice(shown).forEach(function (hit) {
       var item = element("li", "paper");
@@ -119,9 +127,11 @@
       link.href = hit.url;
       item.appendChild(link);
       var meta = element("div", "paper-meta");
-      var date = element("time", "", longDate(hit.date));
-      if (hit.date) date.dateTime = hit.date;
-      meta.appendChild(date);
+      if (hit.date) {  /* a paper whose listing gives no date shows none */
+        var date = element("time", "", longDate(hit.date));
+        date.dateTime = hit.date;
+        meta.appendChild(date);
+      }
       meta.appendChild(element("span", "kind", hit.kind));
       if (hit.upvotes !== null && hit.upvotes !== undefined) meta.appendChild(element("span", "", "▲ " + hit.upvotes));
       item.appendChild(meta);

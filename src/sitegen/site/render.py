@@ -42,7 +42,7 @@ def make_environment(templates_dir: Path, urls: Urls) -> jinja2.Environment:
         f"https://arxiv.org/search/?query={quote_plus(title)}&searchtype=title"
     )
     env.filters["hf_search"] = lambda title: f"https://huggingface.co/papers?q={quote_plus(title)}"
-    env.filters["longdate"] = lambda d: f"{d:%B} {d.day}, {d.year}" if d else "date unknown"
+    env.filters["longdate"] = lambda d: f"{d:%B} {d.day}, {d.year}" if d else ""
     return env
 
 
