@@ -286,3 +286,22 @@ def test_charts_are_accessible_svg_with_their_numbers(page, site_url: str) -> No
     assert "Preference alignment —" in description and re.search(r"20\d\d: \d+", description)
     page.goto(f"{site_url}/topics/reasoning/")
     assert page.locator("svg.chart[role='img'] rect.bar").count() >= 1
+
+
+def test_on_a_phone_the_search_boxes_line_up_with_the_page(browser, site_url: str, page_paths) -> None:
+    """At 375 px the header's search box starts where the rest of the page does (it sat 23 px
+    further in), and the not-found page's button stays beside its search box."""
+    context = browser.new_context(viewport={"width": 375, "height": 900})
+    page = context.new_page()
+    page.goto(f"{site_url}/")
+    brand = page.locator(".brand").bounding_box()
+    box = page.locator("#site-search").bounding_box()
+    assert brand and box and abs(box["x"] - brand["x"]) <= 1, (box, brand)
+    page.goto(site_url + page_paths["not-found"])
+    field = page.locator("#nf-search").bounding_box()
+    button = page.locator("main form button").bounding_box()
+    assert field and button and abs(field["y"] - button["y"]) <= 4 and button["x"] > field["x"], (
+        field,
+        button,
+    )
+    context.close()
