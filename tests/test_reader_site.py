@@ -305,3 +305,26 @@ def test_on_a_phone_the_search_boxes_line_up_with_the_page(browser, site_url: st
         button,
     )
     context.close()
+
+
+def test_on_a_phone_the_topic_tree_is_folded_until_asked_for(browser, site_url: str, page_paths) -> None:
+    """The whole tree (37 links) followed every page on a phone, twice on the home page."""
+    context = browser.new_context(viewport={"width": 375, "height": 900})
+    page = context.new_page()
+    page.goto(f"{site_url}/")
+    tree = page.locator("#topic-nav a[href='/topics/peft/low-rank/']")
+    assert not tree.is_visible() and page.locator("#topic-nav summary").is_visible()
+    folded = page.evaluate("document.documentElement.scrollHeight")
+    page.locator(".main-nav a[href='#topic-nav']").click()
+    tree.wait_for(state="visible")
+    assert page.evaluate("document.documentElement.scrollHeight") - folded > 1000  # the tree's height
+    page.goto(site_url + page_paths["paper"])
+    assert not tree.is_visible()
+    page.locator("#topic-nav summary").click()
+    assert tree.is_visible()
+    context.close()
+    wide = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = wide.new_page()
+    page.goto(f"{site_url}/")
+    assert page.locator("#topic-nav a[href='/topics/peft/low-rank/']").is_visible()
+    wide.close()

@@ -15,6 +15,17 @@
     box.select();
   });
 
+  /* On a phone the topic tree follows every page: it starts folded there, and opens when the
+     header's Topics link leads to it. On a wide screen it is the sidebar, always open. */
+  var fold = document.querySelector(".topic-fold");
+  var narrow = window.matchMedia("(max-width: 63.99rem)");
+  if (fold) {
+    var place = function () { fold.open = !narrow.matches || window.location.hash === "#topic-nav"; };
+    place();
+    narrow.addEventListener("change", place);
+    window.addEventListener("hashchange", place);
+  }
+
   var control = document.getElementById("sort-control");
   var holder = document.getElementById("sortable");
   if (!control || !holder) return;
