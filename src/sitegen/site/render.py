@@ -197,9 +197,16 @@ def _home_and_topics(
     urls = r.urls
     latest = sorted(site.published, key=_latest_key)[: config["latest_count"]]
     rows = [YearCounts.of(t.title, site.in_topic(t.id)) for t in site.taxonomy.topics]
+    everything = YearCounts.of("all", site.published)
     grid = topic_year_grid(rows, "chart-topics", "Papers per year in each topic")
-    page(urls.home(), "home.html", latest=latest, chart=grid)
-    chart_years = year_span([YearCounts.of("all", site.published)])
+    page(
+        urls.home(),
+        "home.html",
+        latest=latest,
+        chart=grid if _worth_charting(everything) else None,
+        undated=everything.undated,
+    )
+    chart_years = year_span([everything])
     records = PaperRecords(urls)
     for node in walk(r.tree):
         topic, papers = node.topic, site.in_topic(node.topic.id)
@@ -214,12 +221,22 @@ def _home_and_topics(
                 pager=pager,
                 breadcrumbs=breadcrumbs(topic, r.by_id),
                 description_html=site.topic_html[topic.id],
-                chart=year_bars(counts, chart_years, "chart-years", f"Papers per year in {topic.title}"),
+                chart=(
+                    year_bars(counts, chart_years, "chart-years", f"Papers per year in {topic.title}")
+                    if _worth_charting(counts)
+                    else None
+                ),
                 undated=counts.undated,
                 data_file=urls.path(topic_json_file(topic.id)),
                 current_topics={topic.id},
             )
         files.add(topic_json_file(topic.id), functools.partial(topic_json, topic, papers, records))
+
+
+def _worth_charting(counts: YearCounts) -> bool:
+    """A chart of papers per year says something only when most of the papers have a date."""
+    dated = sum(counts.by_year.values())
+    return dated > 0 and dated >= counts.undated
 
 
 def topic_json_file(topic_id: str) -> str:
