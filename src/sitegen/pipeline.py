@@ -303,7 +303,8 @@ def build(config: SiteConfig, report: BuildReport | None = None, strict: bool = 
 def _write_all(output: Output, staging: Staging, cache: Cache) -> None:
     """Make every file and write it into `staging`, shared among the cores: each worker writes
     the files it makes (a survey's pages are hundreds of megabytes, not worth sending back). The
-    Lunr index, the slowest single file, is a job of its own unless the cache holds it."""
+    Lunr index, the slowest single file, is a job of its own (which keeps it in the cache) unless
+    the cache holds it."""
     files = dict(output.files)
     index = files.pop("search-index.json", None)
     jobs = [
@@ -318,8 +319,6 @@ def _write_all(output: Output, staging: Staging, cache: Cache) -> None:
             jobs.insert(0, functools.partial(_write, staging, {"search-index.json": index}))
     for written in parallel.run(jobs):
         staging.written.update(written)
-    if index is not None and kept is None:
-        cache.keep("search-index", output.search_inputs, (staging.folder / "search-index.json").read_bytes())
 
 
 def _write(staging: Staging, files: dict[str, Make]) -> list[str]:
