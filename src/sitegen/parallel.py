@@ -22,6 +22,7 @@ R = TypeVar("R")
 
 _jobs: Sequence[Callable[[], object]] = ()  # in a worker: the jobs of the `run` that forked it
 MINIMUM = 200  # fewer items stay in one process: starting workers would cost more than they save
+PARTS = 8  # runs of work per map: enough that a slow run does not keep the other cores waiting
 
 
 def run(jobs: Sequence[Callable[[], R]]) -> list[R]:
@@ -34,26 +35,19 @@ def run(jobs: Sequence[Callable[[], R]]) -> list[R]:
         return list(pool.map(_call, range(len(jobs))))  # type: ignore[arg-type]
 
 
-def map_in_parts(function: Callable[[Sequence[A]], list[R]], items: Sequence[A], parts: int = 8) -> list[R]:
-    """`function` called on `items` cut into `parts` runs, the runs shared among the cores; the
-    results joined in order."""
-    if len(items) < MINIMUM:
-        return function(items)
-    return [
-        r for part in run([functools.partial(function, part) for part in chunks(items, parts)]) for r in part
-    ]
-
-
 def map_each(function: Callable[[A], R], items: Sequence[A]) -> list[R]:
-    """`[function(x) for x in items]`, shared among the cores."""
-    return map_in_parts(functools.partial(_each, function), items)
+    """`[function(x) for x in items]`, the items cut into `PARTS` runs shared among the cores."""
+    if len(items) < MINIMUM:
+        return [function(x) for x in items]
+    parts = run([functools.partial(_each, function, part) for part in chunks(items)])
+    return [result for part in parts for result in part]
 
 
 def _each(function: Callable[[A], R], items: Sequence[A]) -> list[R]:
     return [function(x) for x in items]
 
 
-def chunks(items: Sequence[A], pieces: int) -> list[Sequence[A]]:
+def chunks(items: Sequence[A], pieces: int = PARTS) -> list[Sequence[A]]:
     """`items` cut into at most `pieces` runs of nearly equal length, in order."""
     size = -(-len(items) // max(pieces, 1)) or 1
     return [items[start : start + size] for start in range(0, len(items), size)]

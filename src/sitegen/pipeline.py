@@ -309,7 +309,7 @@ def _write_all(output: Output, staging: Staging, cache: Cache) -> None:
     index = files.pop("search-index.json", None)
     jobs = [
         functools.partial(_write, staging, {p: files[p] for p in part})
-        for part in parallel.chunks(list(files), 8)
+        for part in parallel.chunks(list(files))
     ]
     if index is not None:
         kept = cache.lookup("search-index", output.search_inputs)

@@ -16,9 +16,8 @@ import operator
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..models import Paper, Taxonomy, Topic
 
@@ -212,13 +211,6 @@ def paper_features(paper: Paper) -> list[str]:
     return features(paper_text(paper))
 
 
-def _map(function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-    return [function(x) for x in items]
-
-
-MapEach = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
-
-
 @dataclass(frozen=True)
 class PaperVectors:
     """The survey's TF-IDF model and each paper's vector: shared by topic profiles and related papers."""
@@ -227,12 +219,11 @@ class PaperVectors:
     vectors: Mapping[str, Vector]  # slug → unit vector
 
 
-def paper_vectors(papers: Sequence[Paper], map_each: MapEach = _map) -> PaperVectors:
-    """Fit TF-IDF on the papers' own text and give each paper its vector. Each paper's features
-    and vector are worked out apart from the others' (`map_each` may share them among cores)."""
-    terms = map_each(paper_features, papers)
+def paper_vectors(papers: Sequence[Paper]) -> PaperVectors:
+    """Fit TF-IDF on the papers' own text and give each paper its vector."""
+    terms = [paper_features(p) for p in papers]
     model = TfIdf.fit(terms)
-    vectors = map_each(model.vector, terms)
+    vectors = [model.vector(t) for t in terms]
     return PaperVectors(model, dict(zip((p.slug for p in papers), vectors, strict=True)))
 
 

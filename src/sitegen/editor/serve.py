@@ -99,8 +99,9 @@ class PreviewSite:
         report = BuildReport()
         try:
             config = self.config()
-            site = load_site(config, report, Cache.beside(config.root))
-            files = plan_output(site, config, "lunr", Cache.beside(config.root)).files
+            cache = Cache.beside(config.root)
+            site = load_site(config, report, cache)
+            files = plan_output(site, config, "lunr", cache).files
         except SitegenError as exc:
             message: str | None = str(exc)
         except Exception:  # a bug in sitegen: shown in the browser instead of ending the preview
