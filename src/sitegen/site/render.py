@@ -165,7 +165,8 @@ def site_files(
         link = urls.paper(paper.slug)
         files.add(output_file(link, urls.base_path), functools.partial(r.paper_page, paper))
         links.append(link)
-    _home_and_topics(r, site, config, page, files)
+    records = PaperRecords(urls)  # papers.json, papers.csv and every topic's JSON list the same records
+    _home_and_topics(r, site, config, page, files, records)
     for p in site.pages:
         page(urls.page(p.slug), "page.html", page=p)
     page(urls.unsorted(), "unsorted.html", papers=site.unsorted)
@@ -177,7 +178,6 @@ def site_files(
         search_version=config.get("search_version", ""),
     )
     page(urls.path("404.html"), "404.html", in_sitemap=False)
-    records = PaperRecords(urls)
     files.add("papers.json", lambda: papers_json(site.papers, records))
     files.add("papers.csv", lambda: papers_csv(site.papers, records))
     files.add("papers.bib", lambda: bibtex_file(site.published, urls))
@@ -192,22 +192,22 @@ def site_files(
 
 
 def _home_and_topics(
-    r: Renderer, site: Site, config: dict[str, Any], page: Callable[..., None], files: SiteFiles
+    r: Renderer,
+    site: Site,
+    config: dict[str, Any],
+    page: Callable[..., None],
+    files: SiteFiles,
+    records: PaperRecords,
 ) -> None:
     urls = r.urls
     latest = sorted(site.published, key=_latest_key)[: config["latest_count"]]
-    rows = [YearCounts.of(t.title, site.in_topic(t.id)) for t in site.taxonomy.topics]
     everything = YearCounts.of("all", site.published)
-    grid = topic_year_grid(rows, "chart-topics", "Papers per year in each topic")
-    page(
-        urls.home(),
-        "home.html",
-        latest=latest,
-        chart=grid if _worth_charting(everything) else None,
-        undated=everything.undated,
-    )
+    grid = None
+    if _worth_charting(everything):
+        rows = [YearCounts.of(t.title, site.in_topic(t.id)) for t in site.taxonomy.topics]
+        grid = topic_year_grid(rows, "chart-topics", "Papers per year in each topic")
+    page(urls.home(), "home.html", latest=latest, chart=grid, undated=everything.undated)
     chart_years = year_span([everything])
-    records = PaperRecords(urls)
     for node in walk(r.tree):
         topic, papers = node.topic, site.in_topic(node.topic.id)
         counts = YearCounts.of(topic.title, papers)
